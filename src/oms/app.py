@@ -1,0 +1,93 @@
+"""The application factory: ``create_app(settings)`` builds the whole HTTP service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from oms import __version__
+from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
+from oms.auth.tokens import TokenResolver
+from oms.config import Settings
+from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.http.deps import provide_principal, provide_session
+from oms.http.middleware import request_id_middleware_factory, require_declared_content_type
+from oms.http.problems import EXCEPTION_HANDLERS
+from oms.routes import ROUTE_HANDLERS
+from oms.worker.runtime import JobRuntime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        # Starting the embedded server blocks for a moment; keep the loop free meanwhile.
+        url = await asyncio.to_thread(resolve_database_url, settings)
+        engine = make_engine(url, settings)
+        sessionmaker = make_sessionmaker(engine)
+        state = app.state
+        state.settings = settings
+        state.engine = engine
+        state.sessionmaker = sessionmaker
+        state.token_resolver = TokenResolver(sessionmaker, settings.token_cache_seconds)
+        runtime = JobRuntime(settings, engine, sessionmaker)
+        state.outbox_relay = runtime.relay
+        await runtime.start()
+        log.info("service started", extra={"embedded_db": settings.embedded_database})
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            await engine.dispose()
+
+    prometheus = PrometheusConfig(
+        app_name="oms", prefix="oms", group_path=True, exclude=["/metrics", "/health"]
+    )
+    return Litestar(
+        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        dependencies={
+            "db_session": Provide(provide_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[
+            request_id_middleware_factory(settings.log_requests),
+            prometheus.middleware,
+            DefineMiddleware(TokenAuthMiddleware, exclude=sorted(PUBLIC_PATHS)),
+        ],
+        before_request=require_declared_content_type,
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_json_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="OMS — unified order and inventory service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        response_cache_config=ResponseCacheConfig(),
+        debug=False,
+    )
+
+
+def app_factory() -> Any:
+    """For ``uvicorn --factory oms.app:app_factory``: settings from the environment."""
+    return create_app(Settings.from_env())

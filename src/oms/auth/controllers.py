@@ -1,0 +1,38 @@
+"""Admin routes for API tokens."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from oms.auth import service
+from oms.auth.schemas import CreatedToken, TokenIn, TokenList
+from oms.domain.access import Action, require
+from oms.http.deps import Caller, DbSession
+
+
+class TokenController(Controller):
+    path = "/tokens"
+    tags = ["access"]
+
+    @post("/", summary="Create an API token (the secret is returned once)", status_code=201)
+    async def create_token(
+        self, data: JSONBody[TokenIn], db_session: DbSession, principal: Caller
+    ) -> CreatedToken:
+        require(principal, Action.MANAGE_TOKENS)
+        return await service.issue_token(db_session, data)
+
+    @get("/", summary="List API tokens (never their secrets)")
+    async def list_tokens(self, db_session: DbSession, principal: Caller) -> TokenList:
+        require(principal, Action.MANAGE_TOKENS)
+        return await service.list_tokens(db_session)
+
+    @delete("/{token_id:int}", summary="Revoke a token", status_code=204)
+    async def revoke_token(
+        self, token_id: FromPath[int], db_session: DbSession, principal: Caller, state: State
+    ) -> None:
+        require(principal, Action.MANAGE_TOKENS)
+        await service.revoke_token(db_session, token_id)
+        # This process forgets at once; others within the cache lifetime.
+        state.token_resolver.forget_all()

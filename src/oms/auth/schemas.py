@@ -1,0 +1,39 @@
+"""Token administration bodies. The secret appears once, in the creation response."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from oms.schemas import Input, LocationCode, Output
+
+Role = Literal["admin", "store_manager", "associate", "integration"]
+
+
+class TokenIn(Input):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    role: Role
+    locations: Annotated[list[LocationCode], msgspec.Meta(max_length=100)] = []
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+
+
+class TokenOut(Output):
+    id: int
+    name: str
+    role: Role
+    locations: list[str]
+    channel: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedToken(Output):
+    token: TokenOut
+    # Shown once; only its hash is stored.
+    secret: str
+
+
+class TokenList(Output):
+    items: list[TokenOut]

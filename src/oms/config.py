@@ -1,0 +1,66 @@
+"""Settings: one frozen struct, read once from ``OMS_*`` environment variables.
+
+Nothing reads the environment at import time; ``Settings.from_env()`` is called by the
+CLI (or a test) and the result is passed into ``create_app(settings)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+PREFIX = "OMS_"
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # No database URL means: start the embedded PostgreSQL in ``data_dir``.
+    database_url: str | None = None
+    # No broker URL means: run jobs in-process (single-machine / embedded mode).
+    broker_url: str | None = None
+    data_dir: str = "./.oms"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_requests: bool = True
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    # Revoked tokens stop working within this many seconds (per-process cache).
+    token_cache_seconds: float = 5.0
+    max_json_body_bytes: int = 1_048_576
+    max_import_body_bytes: int = 1_073_741_824
+    hold_sweep_seconds: float = 15.0
+    outbox_poll_seconds: float = 1.0
+    idempotency_ttl_hours: int = 24
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from ``OMS_<FIELD>`` variables; unknown OMS_ variables are an error."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        known = set(cls.__struct_fields__)
+        for name, value in env.items():
+            if not name.startswith(PREFIX) or name.startswith("OMS_TEST_"):
+                continue
+            field = name[len(PREFIX) :].lower()
+            if field not in known:
+                raise ValueError(f"unknown setting {name}; known: {sorted(known)}")
+            raw[field] = value
+        raw.update(overrides)
+        # strict=False lets "8000" become 8000 and "false" become False.
+        return msgspec.convert(raw, cls, strict=False)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def in_process_jobs(self) -> bool:
+        return self.broker_url is None

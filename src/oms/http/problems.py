@@ -1,0 +1,160 @@
+"""RFC 9457 problem+json for every error the API returns, each with a stable ``code``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+from sqlalchemy.exc import DBAPIError
+
+from oms.domain import errors
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://oms.dev/problems/"
+
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.NotFound: HTTP_404_NOT_FOUND,
+    errors.AlreadyExists: HTTP_409_CONFLICT,
+    errors.InvalidInput: HTTP_422_UNPROCESSABLE_ENTITY,
+    errors.InsufficientStock: HTTP_409_CONFLICT,
+    errors.InvalidState: HTTP_409_CONFLICT,
+    errors.IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
+    errors.Forbidden: HTTP_403_FORBIDDEN,
+    errors.Unauthenticated: HTTP_401_UNAUTHORIZED,
+}
+
+HTTP_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("unauthenticated", "Missing or invalid API token"),
+    403: ("forbidden", "Not allowed for this token"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("body_too_large", "Request body too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+    500: ("internal_error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """The problem document. ``code`` is stable and meant for programs; ``detail`` for people."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] | None = None
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors_: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    body = Problem(
+        type=TYPE_BASE + code,
+        title=title,
+        status=status,
+        code=code,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors_,
+        extra=extra or None,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def domain_error_handler(
+    request: Request[Any, Any, Any], exc: errors.DomainError
+) -> Response[Problem]:
+    status = next(
+        (s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST
+    )
+    return problem_response(request, status, exc.code, exc.title, exc.detail, extra=exc.extra)
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Problem]:
+    extra = exc.extra if isinstance(exc.extra, list) else None
+    issues = [e for e in (extra or []) if isinstance(e, dict)]
+    detail = exc.detail
+    if detail.startswith("Validation failed for"):
+        detail = "; ".join(str(e.get("message")) for e in issues) or detail
+    code = "malformed_json" if "malformed" in detail.lower() else "validation_error"
+    return problem_response(
+        request, HTTP_400_BAD_REQUEST, code, "The request is not valid", detail, errors_=issues
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    code, title = HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+    if isinstance(exc, NotFoundException | NotAuthorizedException | PermissionDeniedException):
+        detail = exc.detail
+    else:
+        detail = exc.detail if exc.detail != title else None
+    headers = dict(exc.headers or {})
+    return problem_response(request, exc.status_code, code, title, detail, headers=headers)
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate == "55P03":  # lock_not_available: lock_timeout hit on a contended row
+        return problem_response(
+            request, 503, "busy", "Stock is busy", "Please retry", headers={"Retry-After": "1"}
+        )
+    if sqlstate in {"23505", "23503", "23514"}:
+        # A constraint the service should have checked first: report as a conflict.
+        log.warning("constraint violation reached the HTTP layer", exc_info=exc)
+        return problem_response(request, HTTP_409_CONFLICT, "conflict", "Conflict", str(exc.orig))
+    return internal_error_handler(request, exc)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    errors.DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    DBAPIError: database_error_handler,
+    Exception: internal_error_handler,
+}
+
+# Documented on every route so the OpenAPI schema shows the error shape.
+PROBLEM_MEDIA = MediaType.JSON

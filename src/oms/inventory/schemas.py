@@ -1,0 +1,191 @@
+"""Request and response bodies for stock levels, movements, holds and transfers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from oms.domain.stock import MAX_LINES
+from oms.schemas import (
+    Code,
+    Count,
+    Delta,
+    Input,
+    LocationCode,
+    Note,
+    Output,
+    Quantity,
+    ReasonCode,
+    Reference,
+)
+
+# ---- holds -------------------------------------------------------------------------------
+
+
+class HoldLineIn(Input):
+    sku: Code
+    quantity: Quantity
+
+
+class HoldIn(Input):
+    location: LocationCode
+    lines: Annotated[list[HoldLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    # Seconds until the hold is released automatically; omit for a hold that never expires.
+    expires_in_seconds: Annotated[int, msgspec.Meta(ge=1, le=30 * 24 * 3600)] | None = None
+    reference: Reference | None = None
+
+
+class HoldLineOut(Output):
+    sku: str
+    quantity: int
+
+
+class HoldOut(Output):
+    id: uuid.UUID
+    location: str
+    status: Literal["active", "released", "expired", "consumed"]
+    lines: list[HoldLineOut]
+    reference: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class HoldList(Output):
+    items: list[HoldOut]
+
+
+# ---- stock movements ---------------------------------------------------------------------
+
+
+class QuantityLine(Input):
+    sku: Code
+    quantity: Quantity
+
+
+class StockDocumentIn(Input):
+    """Receipts, walk-in sales and damages: units of several SKUs at one location."""
+
+    location: LocationCode
+    lines: Annotated[list[QuantityLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    reference: Reference | None = None
+    reason: ReasonCode | None = None
+    note: Note | None = None
+
+
+class AdjustmentLine(Input):
+    sku: Code
+    delta: Delta
+
+
+class AdjustmentIn(Input):
+    location: LocationCode
+    reason: ReasonCode
+    lines: Annotated[list[AdjustmentLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    reference: Reference | None = None
+    note: Note | None = None
+
+
+class CountLine(Input):
+    sku: Code
+    counted: Count
+
+
+class CountIn(Input):
+    location: LocationCode
+    lines: Annotated[list[CountLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    reference: Reference | None = None
+    note: Note | None = None
+
+
+class SafetyStockIn(Input):
+    safety_stock: Count
+
+
+class LevelOut(Output):
+    sku: str
+    location: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    needs_count: bool
+
+
+class MovementResultLine(Output):
+    sku: str
+    delta_on_hand: int
+    level: LevelOut
+
+
+class MovementResult(Output):
+    kind: str
+    location: str
+    reference: str
+    lines: list[MovementResultLine]
+
+
+class MovementOut(Output):
+    id: int
+    sku: str
+    location: str
+    kind: str
+    delta_on_hand: int
+    delta_reserved: int
+    reason: str | None
+    ref_type: str
+    ref_id: str
+    actor: str
+    note: str | None
+    created_at: datetime
+
+
+class MovementPage(Output):
+    items: list[MovementOut]
+    next_after_id: int | None
+
+
+class LevelPage(Output):
+    items: list[LevelOut]
+    next_cursor: str | None
+
+
+# ---- transfers ---------------------------------------------------------------------------
+
+
+class TransferIn(Input):
+    from_location: LocationCode
+    to_location: LocationCode
+    lines: Annotated[list[QuantityLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    reference: Reference | None = None
+
+
+class ReceivedLine(Input):
+    sku: Code
+    received: Count
+
+
+class TransferReceiveIn(Input):
+    # Omit to receive everything that was sent; list lines to record a short delivery.
+    lines: Annotated[list[ReceivedLine], msgspec.Meta(max_length=MAX_LINES)] | None = None
+    note: Note | None = None
+
+
+class TransferLineOut(Output):
+    sku: str
+    quantity: int
+    received_quantity: int | None
+
+
+class TransferOut(Output):
+    id: uuid.UUID
+    from_location: str
+    to_location: str
+    status: Literal["in_transit", "received"]
+    reference: str | None
+    lines: list[TransferLineOut]
+    created_at: datetime
+    received_at: datetime | None

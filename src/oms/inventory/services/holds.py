@@ -1,0 +1,215 @@
+"""Holds: reserve units of one or more SKUs at a location, all lines or none.
+
+Each line is one conditional UPDATE (see ``ledger``), taken in SKU-id order so two holds
+over the same SKUs never deadlock. A short line raises ``InsufficientStock`` and the
+request's transaction rolls every earlier line back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.catalogue.refs import location_by_code, sku_ids_by_code
+from oms.db.models import Hold, HoldLine, Location, Sku
+from oms.domain.access import Action, Principal, require_at, require_visible
+from oms.domain.errors import InsufficientStock, InvalidInput, InvalidState, NotFound
+from oms.domain.stock import MAX_QUANTITY, available, merge_lines
+from oms.inventory.schemas import HoldIn, HoldLineOut, HoldOut
+from oms.inventory.services.ledger import Source, current_level, unreserve
+
+# Reserve one line and record it on the hold, in one statement, so the hot level row
+# stays locked only for this statement and the commit.
+_RESERVE_LINE = text(
+    """
+    WITH level AS (
+        UPDATE inventory_level
+           SET reserved = reserved + :quantity, updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id
+           AND on_hand - reserved - safety_stock >= :quantity
+        RETURNING sku_id, location_id
+    ), movement AS (
+        INSERT INTO stock_movement
+            (sku_id, location_id, kind, delta_on_hand, delta_reserved, ref_type, ref_id, actor)
+        SELECT sku_id, location_id, 'reserve', 0, :quantity, 'hold', :ref_id, :actor FROM level
+    )
+    INSERT INTO hold_line (hold_id, sku_id, location_id, quantity)
+    SELECT :hold_id, sku_id, location_id, :quantity FROM level
+    RETURNING sku_id
+    """
+)
+_INSERT_HOLD = text(
+    """
+    INSERT INTO hold (id, location_id, status, reference, expires_at, actor)
+    VALUES (:id, :location_id, 'active', :reference, :expires_at, :actor)
+    RETURNING created_at
+    """
+)
+_CLOSE_HOLD = text(
+    """
+    UPDATE hold SET status = :status, closed_at = now()
+     WHERE id = :id AND status = 'active'
+    RETURNING closed_at
+    """
+)
+_CLOSE_EXPIRED = text(
+    """
+    UPDATE hold SET status = 'expired', closed_at = now()
+     WHERE id IN (
+        SELECT id FROM hold
+         WHERE status = 'active' AND expires_at <= now()
+         ORDER BY expires_at LIMIT :limit
+         FOR UPDATE SKIP LOCKED)
+    RETURNING id
+    """
+)
+
+
+async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn) -> HoldOut:
+    location = await location_by_code(session, data.location)
+    require_at(principal, Action.HOLD, location.id, location.code)
+    sku_ids = await sku_ids_by_code(session, (line.sku for line in data.lines))
+    lines = merge_lines((sku_ids[line.sku], line.quantity) for line in data.lines)
+    if any(quantity > MAX_QUANTITY for _, quantity in lines):
+        raise InvalidInput(f"at most {MAX_QUANTITY} units of one SKU per hold")
+    hold_id = uuid.uuid4()
+    expires_at = (
+        datetime.now(UTC) + timedelta(seconds=data.expires_in_seconds)
+        if data.expires_in_seconds
+        else None
+    )
+    created_at = await session.scalar(
+        _INSERT_HOLD,
+        {
+            "id": hold_id,
+            "location_id": location.id,
+            "reference": data.reference,
+            "expires_at": expires_at,
+            "actor": principal.actor,
+        },
+    )
+    for sku_id, quantity in lines:
+        reserved = await session.execute(
+            _RESERVE_LINE,
+            {
+                "sku_id": sku_id,
+                "location_id": location.id,
+                "quantity": quantity,
+                "hold_id": hold_id,
+                "ref_id": str(hold_id),
+                "actor": principal.actor,
+            },
+        )
+        if reserved.first() is None:
+            await _raise_insufficient(session, location, sku_ids, lines)
+    code_of = {sku_id: code for code, sku_id in sku_ids.items()}
+    assert created_at is not None
+    return HoldOut(
+        id=hold_id,
+        location=location.code,
+        status="active",
+        lines=[HoldLineOut(sku=code_of[s], quantity=q) for s, q in lines],
+        reference=data.reference,
+        expires_at=expires_at,
+        created_at=created_at,
+        closed_at=None,
+    )
+
+
+async def _raise_insufficient(
+    session: AsyncSession,
+    location: Location,
+    sku_ids: dict[str, int],
+    lines: Sequence[tuple[int, int]],
+) -> None:
+    """Explain every short line (the caller's transaction rolls the hold back)."""
+    code_of = {sku_id: code for code, sku_id in sku_ids.items()}
+    short = []
+    for sku_id, quantity in lines:
+        level = await current_level(session, sku_id, location.id)
+        free = available(level.on_hand, level.reserved, level.safety_stock) if level else 0
+        if free < quantity:
+            short.append({"sku": code_of[sku_id], "requested": quantity, "available": free})
+    raise InsufficientStock(
+        f"not enough stock at {location.code} for "
+        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
+        location=location.code,
+        lines=short,
+    )
+
+
+async def get_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:
+    hold = await _visible_hold(session, principal, hold_id)
+    return await _hold_out(session, hold)
+
+
+async def release_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:
+    hold = await _visible_hold(session, principal, hold_id)
+    location = await session.get_one(Location, hold.location_id)
+    require_at(principal, Action.HOLD, location.id, location.code)
+    closed = (await session.execute(_CLOSE_HOLD, {"id": hold_id, "status": "released"})).first()
+    if closed is None:
+        await session.refresh(hold)
+        raise InvalidState(f"hold is already {hold.status}", status=hold.status)
+    await _give_back(session, [hold_id], principal.actor, reason=None)
+    await session.refresh(hold)
+    return await _hold_out(session, hold)
+
+
+async def release_expired_holds(session: AsyncSession, limit: int) -> int:
+    """Release up to ``limit`` expired holds; concurrent sweepers skip each other's rows."""
+    ids = list((await session.scalars(_CLOSE_EXPIRED, {"limit": limit})).all())
+    if ids:
+        await _give_back(session, ids, actor="system:hold-expiry", reason="expired")
+    return len(ids)
+
+
+async def _give_back(
+    session: AsyncSession, hold_ids: list[uuid.UUID], actor: str, reason: str | None
+) -> None:
+    lines = await session.execute(
+        select(HoldLine.hold_id, HoldLine.sku_id, HoldLine.location_id, HoldLine.quantity)
+        .where(HoldLine.hold_id.in_(hold_ids))
+        .order_by(HoldLine.location_id, HoldLine.sku_id)
+    )
+    for line in lines.all():
+        source = Source("hold", str(line.hold_id), actor, reason=reason)
+        level = await unreserve(session, line.sku_id, line.location_id, line.quantity, source)
+        if level is None:  # the CHECK on reserved would make this a bug, not a user error
+            raise RuntimeError(f"hold {line.hold_id} held more than is reserved")
+
+
+async def _visible_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> Hold:
+    hold = await session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound("hold not found")
+    require_visible(principal, hold.location_id, "hold")
+    if principal.role == "integration" and hold.actor != principal.actor:
+        raise NotFound("hold not found")
+    return hold
+
+
+async def _hold_out(session: AsyncSession, hold: Hold) -> HoldOut:
+    location_code = await session.scalar(
+        select(Location.code).where(Location.id == hold.location_id)
+    )
+    rows = await session.execute(
+        select(Sku.code, HoldLine.quantity)
+        .join(Sku, Sku.id == HoldLine.sku_id)
+        .where(HoldLine.hold_id == hold.id)
+        .order_by(Sku.code)
+    )
+    return HoldOut(
+        id=hold.id,
+        location=location_code or "",
+        status=hold.status,  # type: ignore[arg-type]
+        lines=[HoldLineOut(sku=code, quantity=q) for code, q in rows],
+        reference=hold.reference,
+        expires_at=hold.expires_at,
+        created_at=hold.created_at,
+        closed_at=hold.closed_at,
+    )

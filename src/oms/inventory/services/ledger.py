@@ -1,0 +1,294 @@
+"""The only writers of inventory levels: each statement changes a level and appends its
+ledger row together, so no code path can change stock without a movement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.domain.stock import MovementKind
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Who changed stock and why: the document the movement belongs to."""
+
+    ref_type: str
+    ref_id: str
+    actor: str
+    reason: str | None = None
+    note: str | None = None
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "ref_type": self.ref_type,
+            "ref_id": self.ref_id,
+            "actor": self.actor,
+            "reason": self.reason,
+            "note": self.note,
+        }
+
+
+_MOVEMENT_COLUMNS = "sku_id, location_id, kind, delta_on_hand, delta_reserved, reason, ref_type, ref_id, actor, note"
+_MOVEMENT_VALUES = ":kind, :d_on_hand, :d_reserved, :reason, :ref_type, :ref_id, :actor, :note"
+
+# Adds to on_hand, creating the level if it is new (receipts, transfer-in, returns, sales).
+# A shelf driven below zero by a walk-in sale is flagged for a count.
+_ADD_ON_HAND = text(
+    f"""
+    WITH level AS (
+        INSERT INTO inventory_level AS l (sku_id, location_id, on_hand, needs_count)
+        VALUES (:sku_id, :location_id, :d_on_hand, :d_on_hand < 0)
+        ON CONFLICT (sku_id, location_id) DO UPDATE
+           SET on_hand = l.on_hand + EXCLUDED.on_hand,
+               needs_count = l.needs_count OR l.on_hand + EXCLUDED.on_hand < 0,
+               updated_at = now()
+        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+    ), movement AS (
+        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+    )
+    SELECT on_hand, reserved, safety_stock FROM level
+    """
+)
+
+# Takes units off the shelf only if they are there and not promised to a hold
+# (damage, negative adjustments, transfer-out). Zero rows back means "not enough".
+_TAKE_FREE_ON_HAND = text(
+    f"""
+    WITH level AS (
+        UPDATE inventory_level
+           SET on_hand = on_hand + :d_on_hand, updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id
+           AND on_hand - reserved + :d_on_hand >= 0
+        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+    ), movement AS (
+        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+    )
+    SELECT on_hand, reserved, safety_stock FROM level
+    """
+)
+
+# The reservation: one conditional UPDATE, never read-then-write.
+_RESERVE = text(
+    f"""
+    WITH level AS (
+        UPDATE inventory_level
+           SET reserved = reserved + :d_reserved, updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id
+           AND on_hand - reserved - safety_stock >= :d_reserved
+        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+    ), movement AS (
+        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+    )
+    SELECT on_hand, reserved, safety_stock FROM level
+    """
+)
+
+# Gives reserved units back (release) or turns them into a shipment (ship: both go down).
+_UNRESERVE = text(
+    f"""
+    WITH level AS (
+        UPDATE inventory_level
+           SET reserved = reserved + :d_reserved, on_hand = on_hand + :d_on_hand,
+               updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id
+           AND reserved + :d_reserved >= 0
+        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+    ), movement AS (
+        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+    )
+    SELECT on_hand, reserved, safety_stock FROM level
+    """
+)
+
+_LOCK_LEVEL = text(
+    """
+    SELECT on_hand, reserved, safety_stock FROM inventory_level
+     WHERE sku_id = :sku_id AND location_id = :location_id FOR UPDATE
+    """
+)
+_ENSURE_LEVEL = text(
+    """
+    INSERT INTO inventory_level (sku_id, location_id) VALUES (:sku_id, :location_id)
+    ON CONFLICT (sku_id, location_id) DO NOTHING
+    """
+)
+_SET_ON_HAND = text(
+    f"""
+    WITH level AS (
+        UPDATE inventory_level
+           SET on_hand = on_hand + :d_on_hand, needs_count = false, updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id
+        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+    ), movement AS (
+        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level WHERE :d_on_hand <> 0
+    )
+    SELECT on_hand, reserved, safety_stock FROM level
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelState:
+    on_hand: int
+    reserved: int
+    safety_stock: int
+
+
+async def _run(
+    session: AsyncSession,
+    statement: object,
+    *,
+    sku_id: int,
+    location_id: int,
+    kind: MovementKind,
+    d_on_hand: int,
+    d_reserved: int,
+    source: Source,
+) -> LevelState | None:
+    row = (
+        await session.execute(
+            statement,  # type: ignore[arg-type]
+            {
+                "sku_id": sku_id,
+                "location_id": location_id,
+                "kind": kind.value,
+                "d_on_hand": d_on_hand,
+                "d_reserved": d_reserved,
+                **source.params(),
+            },
+        )
+    ).first()
+    return None if row is None else LevelState(row.on_hand, row.reserved, row.safety_stock)
+
+
+async def add_on_hand(
+    session: AsyncSession,
+    sku_id: int,
+    location_id: int,
+    quantity: int,
+    kind: MovementKind,
+    source: Source,
+) -> LevelState:
+    state = await _run(
+        session,
+        _ADD_ON_HAND,
+        sku_id=sku_id,
+        location_id=location_id,
+        kind=kind,
+        d_on_hand=quantity,
+        d_reserved=0,
+        source=source,
+    )
+    assert state is not None  # an upsert always returns its row
+    return state
+
+
+async def take_free_on_hand(
+    session: AsyncSession,
+    sku_id: int,
+    location_id: int,
+    quantity: int,
+    kind: MovementKind,
+    source: Source,
+) -> LevelState | None:
+    """None when fewer than ``quantity`` unreserved units are on hand."""
+    return await _run(
+        session,
+        _TAKE_FREE_ON_HAND,
+        sku_id=sku_id,
+        location_id=location_id,
+        kind=kind,
+        d_on_hand=-quantity,
+        d_reserved=0,
+        source=source,
+    )
+
+
+async def reserve(
+    session: AsyncSession, sku_id: int, location_id: int, quantity: int, source: Source
+) -> LevelState | None:
+    """None when fewer than ``quantity`` units are available (or the level does not exist)."""
+    return await _run(
+        session,
+        _RESERVE,
+        sku_id=sku_id,
+        location_id=location_id,
+        kind=MovementKind.RESERVE,
+        d_on_hand=0,
+        d_reserved=quantity,
+        source=source,
+    )
+
+
+async def unreserve(
+    session: AsyncSession,
+    sku_id: int,
+    location_id: int,
+    quantity: int,
+    source: Source,
+    *,
+    ship: bool = False,
+) -> LevelState | None:
+    """Release ``quantity`` reserved units, or ship them (``ship=True`` also takes on_hand)."""
+    return await _run(
+        session,
+        _UNRESERVE,
+        sku_id=sku_id,
+        location_id=location_id,
+        kind=MovementKind.SHIP if ship else MovementKind.RELEASE,
+        d_on_hand=-quantity if ship else 0,
+        d_reserved=-quantity,
+        source=source,
+    )
+
+
+async def set_on_hand(
+    session: AsyncSession,
+    sku_id: int,
+    location_id: int,
+    counted: int,
+    source: Source,
+) -> tuple[LevelState, int]:
+    """A cycle count: make on_hand equal ``counted`` and record the difference.
+
+    The level is locked first so the delta is computed from the value being replaced.
+    Returns the new state and the recorded delta (0 means the count matched).
+    """
+    params = {"sku_id": sku_id, "location_id": location_id}
+    await session.execute(_ENSURE_LEVEL, params)
+    current = (await session.execute(_LOCK_LEVEL, params)).one()
+    delta = counted - current.on_hand
+    state = await _run(
+        session,
+        _SET_ON_HAND,
+        sku_id=sku_id,
+        location_id=location_id,
+        kind=MovementKind.COUNT,
+        d_on_hand=delta,
+        d_reserved=0,
+        source=source,
+    )
+    assert state is not None
+    return state, delta
+
+
+async def current_level(session: AsyncSession, sku_id: int, location_id: int) -> LevelState | None:
+    row = (
+        await session.execute(
+            text(
+                "SELECT on_hand, reserved, safety_stock FROM inventory_level"
+                " WHERE sku_id = :sku_id AND location_id = :location_id"
+            ),
+            {"sku_id": sku_id, "location_id": location_id},
+        )
+    ).first()
+    return None if row is None else LevelState(row.on_hand, row.reserved, row.safety_stock)

@@ -1,0 +1,24 @@
+"""Every feature's controllers, in one list the app factory mounts."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from oms.auth.controllers import TokenController
+from oms.catalogue.controllers import LocationController, SkuController
+from oms.inventory.controllers import InventoryController
+from oms.inventory.holds_controller import HoldController
+from oms.inventory.import_controller import ImportController
+from oms.inventory.transfers_controller import TransferController
+from oms.system.controllers import SystemController
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    SystemController,
+    TokenController,
+    LocationController,
+    SkuController,
+    InventoryController,
+    HoldController,
+    TransferController,
+    ImportController,
+]

@@ -1,0 +1,14 @@
+"""Housekeeping run by periodic jobs."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def purge_idempotency_keys(session: AsyncSession, older_than_hours: int) -> int:
+    result = await session.execute(
+        text("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => :h)"),
+        {"h": older_than_hours},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
