@@ -43,7 +43,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         raw: dict[str, object] = {}
         known = set(cls.__struct_fields__)
         for name, value in env.items():
-            if not name.startswith(PREFIX) or name.startswith("OMS_TEST_"):
+            if not name.startswith(PREFIX) or name.startswith(("OMS_TEST_", "OMS_BENCH_")):
                 continue
             field = name[len(PREFIX) :].lower()
             if field not in known:

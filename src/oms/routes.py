@@ -10,6 +10,7 @@ from oms.inventory.controllers import InventoryController
 from oms.inventory.holds_controller import HoldController
 from oms.inventory.import_controller import ImportController
 from oms.inventory.transfers_controller import TransferController
+from oms.system.admin_controller import AdminController
 from oms.system.controllers import SystemController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
@@ -21,4 +22,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HoldController,
     TransferController,
     ImportController,
+    AdminController,
 ]

@@ -112,14 +112,21 @@ def validation_error_handler(
     detail = exc.detail
     if detail.startswith("Validation failed for"):
         detail = "; ".join(str(e.get("message")) for e in issues) or detail
-    code = "malformed_json" if "malformed" in detail.lower() else "validation_error"
     return problem_response(
-        request, HTTP_400_BAD_REQUEST, code, "The request is not valid", detail, errors_=issues
+        request,
+        HTTP_400_BAD_REQUEST,
+        "validation_error",
+        "The request is not valid",
+        detail,
+        errors_=issues,
     )
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     code, title = HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+    if exc.status_code == HTTP_400_BAD_REQUEST:
+        # Not a ValidationException: the body could not even be decoded.
+        code, title = "malformed_json", "The body is not valid JSON"
     if isinstance(exc, NotFoundException | NotAuthorizedException | PermissionDeniedException):
         detail = exc.detail
     else:

@@ -178,6 +178,8 @@ class TransferLineOut(Output):
     sku: str
     quantity: int
     received_quantity: int | None
+    # Units sent but never received (lost in transit); None while the transfer is on its way.
+    short: int | None
 
 
 class TransferOut(Output):
@@ -189,3 +191,7 @@ class TransferOut(Output):
     lines: list[TransferLineOut]
     created_at: datetime
     received_at: datetime | None
+
+
+class TransferList(Output):
+    items: list[TransferOut]

@@ -1,7 +1,94 @@
-"""Placeholder: routes land here."""
+"""HTTP routes for stock transfers between locations."""
 
-from litestar import Controller
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from oms.http.deps import Caller, DbSession
+from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.inventory.schemas import TransferIn, TransferList, TransferOut, TransferReceiveIn
+from oms.inventory.services import transfers
+from oms.inventory.services.transfers import TransferStatus
 
 
 class TransferController(Controller):
     path = "/transfers"
+    tags = ["transfers"]
+
+    @post(
+        "/",
+        summary="Send stock from one location to another (all lines or none)",
+        description=(
+            "Takes unreserved units off the source's shelf at once; they are in transit"
+            " until received. If any line is short the whole transfer is refused with 409"
+            " `insufficient_stock` listing what could be sent."
+        ),
+        status_code=201,
+    )
+    async def create_transfer(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TransferIn],
+        db_session: DbSession,
+        principal: Caller,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[TransferOut]:
+        return await idempotent(
+            request,
+            db_session,
+            principal,
+            idempotency_key,
+            201,
+            lambda: transfers.create_transfer(db_session, principal, data),
+        )
+
+    @get(
+        "/",
+        summary="Transfers, newest first",
+        description=(
+            "`status=in_transit&location=X` lists what is on its way to or from X."
+            " Scoped tokens see only transfers touching their locations."
+        ),
+    )
+    async def list_transfers(
+        self,
+        db_session: DbSession,
+        principal: Caller,
+        location: FromQuery[str | None] = None,
+        status: FromQuery[TransferStatus | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> TransferList:
+        return await transfers.list_transfers(
+            db_session, principal, location=location, status=status, limit=limit
+        )
+
+    @get("/{transfer_id:uuid}", summary="A transfer and its lines")
+    async def get_transfer(
+        self, transfer_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+    ) -> TransferOut:
+        return await transfers.get_transfer(db_session, principal, transfer_id)
+
+    @post(
+        "/{transfer_id:uuid}/receive",
+        summary="Receive a transfer at its destination",
+        description=(
+            "Send no body (or no `lines`) to receive everything; list lines to record a"
+            " short delivery (SKUs not listed arrived in full). Units not received are"
+            " recorded as lost in transit (`short` per line)."
+        ),
+        status_code=200,
+    )
+    async def receive_transfer(
+        self,
+        transfer_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        principal: Caller,
+        data: JSONBody[TransferReceiveIn | None] = None,
+    ) -> TransferOut:
+        return await transfers.receive_transfer(
+            db_session, principal, transfer_id, data or TransferReceiveIn()
+        )

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,8 +55,6 @@ class Location(Base):
 
 class Sku(Base):
     __tablename__ = "sku"
-    __table_args__ = (Index("ix_sku_lower_name", text("lower(name) text_pattern_ops")),)
-
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -75,3 +73,11 @@ class Barcode(Base):
     sku_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("sku.id", ondelete="CASCADE"), index=True
     )
+
+
+# Case-insensitive name prefix search ("tent" finds "Tent 2P ...") without pg_trgm.
+Index(
+    "ix_sku_lower_name",
+    func.lower(Sku.__table__.c.name).label("lower_name"),
+    postgresql_ops={"lower_name": "text_pattern_ops"},
+)

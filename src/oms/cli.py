@@ -1,0 +1,284 @@
+"""The ``oms`` command: run, serve, worker, scheduler, migrate, demo, audit, tokens, import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from oms.config import Settings
+from oms.db import migrate
+from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.logs import configure_logging
+
+T = TypeVar("T")
+_EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _with_database(
+    settings: Settings, action: Callable[[Settings, str], Coroutine[Any, Any, T]]
+) -> tuple[Settings, T]:
+    """Resolve the database (starting the embedded one if needed) and run ``action``.
+
+    Returns settings pinned to the resolved URL, so later steps in this process (the HTTP
+    server) reuse the same server instead of starting it again.
+    """
+    url = resolve_database_url(settings)
+    pinned = msgspec.structs.replace(settings, database_url=url)
+    return pinned, asyncio.run(action(pinned, url))
+
+
+async def _migrate(settings: Settings, url: str, revision: str = "head") -> None:
+    engine = make_engine(url, settings)
+    try:
+        await migrate.upgrade(engine, revision)
+    finally:
+        await engine.dispose()
+
+
+async def _prepare_demo(settings: Settings, url: str) -> str:
+    """Migrate, seed the demo retailer unless present, re-issue demo tokens; the banner."""
+    from oms.demo.seed import format_demo_banner, issue_demo_tokens, seed_demo
+
+    await _migrate(settings, url)
+    engine = make_engine(url, settings)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await seed_demo(session)
+            tokens = await issue_demo_tokens(session)
+    finally:
+        await engine.dispose()
+    return format_demo_banner(tokens, f"http://{settings.host}:{settings.port}")
+
+
+def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
+    settings, banner = _with_database(settings, _prepare_demo)
+    print(banner, flush=True)
+    return _serve(settings, workers=1)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.embedded_database:
+        # Nobody else will migrate a private embedded database: do it on start.
+        settings, _ = _with_database(settings, _migrate)
+    return _serve(settings, workers=args.workers)
+
+
+def _serve(settings: Settings, workers: int) -> int:
+    import uvicorn
+
+    from oms.app import create_app
+
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+    }
+    if workers > 1:
+        # Worker processes build their own app from the environment.
+        if settings.database_url:
+            os.environ["OMS_DATABASE_URL"] = settings.database_url
+        uvicorn.run("oms.app:app_factory", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    else:
+        server = _graceful_server_class()(uvicorn.Config(create_app(settings), **common))  # type: ignore[arg-type]
+        server.run()
+    return 0
+
+
+def _graceful_server_class() -> type:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """Exits normally after a graceful shutdown instead of re-raising the signal.
+
+        Re-raising would kill the process before ``atexit`` runs, and ``atexit`` is what
+        stops the embedded PostgreSQL cleanly.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in _EXIT_SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return GracefulServer
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def action(s: Settings, url: str) -> None:
+        engine = make_engine(url, s)
+        try:
+            if args.downgrade:
+                await migrate.downgrade(engine, args.downgrade)
+            else:
+                await migrate.upgrade(engine, args.to)
+            print(f"database at revision {await migrate.current_revision(engine)}")
+        finally:
+            await engine.dispose()
+
+    _with_database(settings, action)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    _, banner = _with_database(settings, _prepare_demo)
+    print(banner)
+    return 0
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from oms.inventory.services.audit import run_audit
+
+    async def action(s: Settings, url: str) -> bytes:
+        engine = make_engine(url, s)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                report = await run_audit(session, limit=args.limit)
+        finally:
+            await engine.dispose()
+        return msgspec.json.encode(report)
+
+    _, encoded = _with_database(settings, action)
+    report = msgspec.json.decode(encoded)
+    print(msgspec.json.format(encoded, indent=2).decode())
+    return 0 if report["ok"] else 1
+
+
+def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
+    from oms.auth.tokens import create_token
+
+    async def action(s: Settings, url: str) -> str:
+        engine = make_engine(url, s)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                _, secret, _ = await create_token(
+                    session,
+                    name=args.name,
+                    role=args.role,
+                    location_codes=args.location or [],
+                    channel_code=args.channel,
+                )
+        finally:
+            await engine.dispose()
+        return secret
+
+    _, secret = _with_database(settings, action)
+    print(secret)
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from oms.inventory.services.bulk_import import import_stream
+
+    path = Path(args.file)
+    fmt = args.format or ("jsonl" if path.suffix in {".jsonl", ".ndjson"} else "csv")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        fh = await asyncio.to_thread(path.open, "rb")
+        try:
+            while block := await asyncio.to_thread(fh.read, 1 << 20):
+                yield block
+        finally:
+            fh.close()
+
+    async def action(s: Settings, url: str) -> bytes:
+        engine = make_engine(url, s)
+        try:
+            summary = await import_stream(make_sessionmaker(engine), chunks(), fmt, "cli:import")
+        finally:
+            await engine.dispose()
+        return msgspec.json.encode(summary)
+
+    _, encoded = _with_database(settings, action)
+    print(msgspec.json.format(encoded, indent=2).decode())
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from oms.worker.processes import run_worker
+
+    run_worker(settings, threads=args.threads)
+    return 0
+
+
+def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
+    from oms.worker.processes import run_scheduler_process
+
+    run_scheduler_process(settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oms", description="Unified order and inventory service.")
+    parser.set_defaults(func=cmd_run)  # plain `oms` = `oms run`
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser(
+        "run", help="all-in-one: embedded defaults, migrate, demo data, serve, jobs in-process"
+    ).set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--workers", type=int, default=1, help="HTTP worker processes")
+    serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run background jobs from OMS_BROKER_URL")
+    worker.add_argument("--threads", type=int, default=4)
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="enqueue periodic jobs and relay the outbox").set_defaults(
+        func=cmd_scheduler
+    )
+    mig = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
+    mig.add_argument("--to", default="head", help="target revision (default head)")
+    mig.add_argument("--downgrade", metavar="REV", help="downgrade to REV ('base' = empty)")
+    mig.set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load demo data (once) and print fresh demo tokens").set_defaults(
+        func=cmd_demo
+    )
+    audit = sub.add_parser("audit", help="replay the ledger and report levels that differ")
+    audit.add_argument("--limit", type=int, default=100, help="mismatches to list")
+    audit.set_defaults(func=cmd_audit)
+    token = sub.add_parser("create-token", help="create an API token and print its secret")
+    token.add_argument("--name", required=True)
+    token.add_argument(
+        "--role", default="admin", choices=["admin", "store_manager", "associate", "integration"]
+    )
+    token.add_argument("--location", action="append", help="location code (repeatable)")
+    token.add_argument("--channel", help="channel code (integration tokens)")
+    token.set_defaults(func=cmd_create_token)
+    imp = sub.add_parser("import", help="import absolute stock counts from CSV or JSON lines")
+    imp.add_argument("file")
+    imp.add_argument("--format", choices=["csv", "jsonl"])
+    imp.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except (ValueError, msgspec.ValidationError) as exc:
+        print(f"oms: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

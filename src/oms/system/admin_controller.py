@@ -1,0 +1,32 @@
+"""Operations routes: the ledger audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+
+from oms.domain.access import Action, require
+from oms.http.deps import Caller, DbSession
+from oms.inventory.services.audit import AuditReport, run_audit
+
+
+class AdminController(Controller):
+    path = "/admin"
+    tags = ["operations"]
+
+    @get(
+        "/audit",
+        summary="Replay the stock ledger and report any level that differs",
+        description="`ok` is false when any level's on_hand or reserved differs from the sum "
+        "of its ledger movements, or reserved differs from what active holds hold.",
+    )
+    async def audit(
+        self,
+        db_session: DbSession,
+        principal: Caller,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> AuditReport:
+        require(principal, Action.AUDIT)
+        return await run_audit(db_session, limit=limit)
