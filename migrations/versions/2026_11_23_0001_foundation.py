@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:26:48.167194
+Create Date: 2026-11-23 19:42:28.277763
 """
 
 from collections.abc import Sequence
@@ -141,8 +141,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_sku_lower_name",
         "sku",
-        [sa.literal_column("lower(name) text_pattern_ops")],
+        [sa.literal_column("lower(name)").label("lower_name")],
         unique=False,
+        postgresql_ops={"lower_name": "text_pattern_ops"},
     )
     op.create_table(
         "stock_import",
@@ -311,7 +312,7 @@ def upgrade() -> None:
         sa.Column("delta_reserved", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=64), nullable=True),
         sa.Column("ref_type", sa.String(length=32), nullable=False),
-        sa.Column("ref_id", sa.String(length=64), nullable=False),
+        sa.Column("ref_id", sa.String(length=128), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column(
@@ -407,7 +408,9 @@ def downgrade() -> None:
     op.drop_table("barcode")
     op.drop_table("api_token_location")
     op.drop_table("stock_import")
-    op.drop_index("ix_sku_lower_name", table_name="sku")
+    op.drop_index(
+        "ix_sku_lower_name", table_name="sku", postgresql_ops={"lower_name": "text_pattern_ops"}
+    )
     op.drop_table("sku")
     op.drop_index(
         "ix_outbox_pending", table_name="outbox", postgresql_where=sa.text("dispatched_at IS NULL")

@@ -9,6 +9,7 @@ from oms.catalogue.controllers import LocationController, SkuController
 from oms.inventory.controllers import InventoryController
 from oms.inventory.holds_controller import HoldController
 from oms.inventory.import_controller import ImportController
+from oms.inventory.lookup_controller import StockLookupController
 from oms.inventory.transfers_controller import TransferController
 from oms.system.admin_controller import AdminController
 from oms.system.controllers import SystemController
@@ -19,6 +20,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocationController,
     SkuController,
     InventoryController,
+    StockLookupController,
     HoldController,
     TransferController,
     ImportController,

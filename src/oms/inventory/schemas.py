@@ -25,12 +25,12 @@ from oms.schemas import (
 # ---- holds -------------------------------------------------------------------------------
 
 
-class HoldLineIn(Input):
+class HoldLineIn(Input, frozen=True):
     sku: Code
     quantity: Quantity
 
 
-class HoldIn(Input):
+class HoldIn(Input, frozen=True):
     location: LocationCode
     lines: Annotated[list[HoldLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
     # Seconds until the hold is released automatically; omit for a hold that never expires.
@@ -38,12 +38,12 @@ class HoldIn(Input):
     reference: Reference | None = None
 
 
-class HoldLineOut(Output):
+class HoldLineOut(Output, frozen=True):
     sku: str
     quantity: int
 
 
-class HoldOut(Output):
+class HoldOut(Output, frozen=True):
     id: uuid.UUID
     location: str
     status: Literal["active", "released", "expired", "consumed"]
@@ -54,19 +54,19 @@ class HoldOut(Output):
     closed_at: datetime | None
 
 
-class HoldList(Output):
+class HoldList(Output, frozen=True):
     items: list[HoldOut]
 
 
 # ---- stock movements ---------------------------------------------------------------------
 
 
-class QuantityLine(Input):
+class QuantityLine(Input, frozen=True):
     sku: Code
     quantity: Quantity
 
 
-class StockDocumentIn(Input):
+class StockDocumentIn(Input, frozen=True):
     """Receipts, walk-in sales and damages: units of several SKUs at one location."""
 
     location: LocationCode
@@ -76,12 +76,12 @@ class StockDocumentIn(Input):
     note: Note | None = None
 
 
-class AdjustmentLine(Input):
+class AdjustmentLine(Input, frozen=True):
     sku: Code
     delta: Delta
 
 
-class AdjustmentIn(Input):
+class AdjustmentIn(Input, frozen=True):
     location: LocationCode
     reason: ReasonCode
     lines: Annotated[list[AdjustmentLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
@@ -89,23 +89,23 @@ class AdjustmentIn(Input):
     note: Note | None = None
 
 
-class CountLine(Input):
+class CountLine(Input, frozen=True):
     sku: Code
     counted: Count
 
 
-class CountIn(Input):
+class CountIn(Input, frozen=True):
     location: LocationCode
     lines: Annotated[list[CountLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
     reference: Reference | None = None
     note: Note | None = None
 
 
-class SafetyStockIn(Input):
+class SafetyStockIn(Input, frozen=True):
     safety_stock: Count
 
 
-class LevelOut(Output):
+class LevelOut(Output, frozen=True):
     sku: str
     location: str
     on_hand: int
@@ -115,20 +115,20 @@ class LevelOut(Output):
     needs_count: bool
 
 
-class MovementResultLine(Output):
+class MovementResultLine(Output, frozen=True):
     sku: str
     delta_on_hand: int
     level: LevelOut
 
 
-class MovementResult(Output):
+class MovementResult(Output, frozen=True):
     kind: str
     location: str
     reference: str
     lines: list[MovementResultLine]
 
 
-class MovementOut(Output):
+class MovementOut(Output, frozen=True):
     id: int
     sku: str
     location: str
@@ -143,12 +143,12 @@ class MovementOut(Output):
     created_at: datetime
 
 
-class MovementPage(Output):
+class MovementPage(Output, frozen=True):
     items: list[MovementOut]
     next_after_id: int | None
 
 
-class LevelPage(Output):
+class LevelPage(Output, frozen=True):
     items: list[LevelOut]
     next_cursor: str | None
 
@@ -156,25 +156,25 @@ class LevelPage(Output):
 # ---- transfers ---------------------------------------------------------------------------
 
 
-class TransferIn(Input):
+class TransferIn(Input, frozen=True):
     from_location: LocationCode
     to_location: LocationCode
     lines: Annotated[list[QuantityLine], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
     reference: Reference | None = None
 
 
-class ReceivedLine(Input):
+class ReceivedLine(Input, frozen=True):
     sku: Code
     received: Count
 
 
-class TransferReceiveIn(Input):
+class TransferReceiveIn(Input, frozen=True):
     # Omit to receive everything that was sent; list lines to record a short delivery.
     lines: Annotated[list[ReceivedLine], msgspec.Meta(max_length=MAX_LINES)] | None = None
     note: Note | None = None
 
 
-class TransferLineOut(Output):
+class TransferLineOut(Output, frozen=True):
     sku: str
     quantity: int
     received_quantity: int | None
@@ -182,7 +182,7 @@ class TransferLineOut(Output):
     short: int | None
 
 
-class TransferOut(Output):
+class TransferOut(Output, frozen=True):
     id: uuid.UUID
     from_location: str
     to_location: str
@@ -193,5 +193,5 @@ class TransferOut(Output):
     received_at: datetime | None
 
 
-class TransferList(Output):
+class TransferList(Output, frozen=True):
     items: list[TransferOut]

@@ -89,7 +89,7 @@ class StockMovement(Base):
     delta_reserved: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(64))
     ref_type: Mapped[str] = mapped_column(String(32))
-    ref_id: Mapped[str] = mapped_column(String(64))
+    ref_id: Mapped[str] = mapped_column(String(128))
     actor: Mapped[str] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

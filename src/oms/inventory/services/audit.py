@@ -59,7 +59,7 @@ _COUNTS = text(
 )
 
 
-class LedgerMismatch(Output):
+class LedgerMismatch(Output, frozen=True):
     sku: str
     location: str
     level_on_hand: int
@@ -68,14 +68,14 @@ class LedgerMismatch(Output):
     ledger_reserved: int
 
 
-class HoldMismatch(Output):
+class HoldMismatch(Output, frozen=True):
     sku: str
     location: str
     reserved: int
     held: int
 
 
-class AuditReport(Output):
+class AuditReport(Output, frozen=True):
     ok: bool
     levels: int
     movements: int

@@ -92,7 +92,7 @@ async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn)
             "actor": principal.actor,
         },
     )
-    for sku_id, quantity in lines:
+    for index, (sku_id, quantity) in enumerate(lines):
         reserved = await session.execute(
             _RESERVE_LINE,
             {
@@ -105,7 +105,9 @@ async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn)
             },
         )
         if reserved.first() is None:
-            await _raise_insufficient(session, location, sku_ids, lines)
+            # Earlier lines were reserved by this very transaction, so their levels now
+            # look short; only this line and the ones not yet tried can be.
+            await _raise_insufficient(session, location, sku_ids, lines[index:])
     code_of = {sku_id: code for code, sku_id in sku_ids.items()}
     assert created_at is not None
     return HoldOut(

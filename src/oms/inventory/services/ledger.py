@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.stock import MovementKind
@@ -145,7 +145,7 @@ class LevelState:
 
 async def _run(
     session: AsyncSession,
-    statement: object,
+    statement: TextClause,
     *,
     sku_id: int,
     location_id: int,
@@ -156,7 +156,7 @@ async def _run(
 ) -> LevelState | None:
     row = (
         await session.execute(
-            statement,  # type: ignore[arg-type]
+            statement,
             {
                 "sku_id": sku_id,
                 "location_id": location_id,

@@ -1,0 +1,229 @@
+"""Stock levels and the ledger as a location sees them: safety stock, level and movement lists.
+
+Full level rows and ledger entries are location detail: a store's tokens see their own
+stores only (another store's records answer 404, as if absent). Network availability for
+everybody lives in ``lookup``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.catalogue.refs import location_by_code, sku_ids_by_code
+from oms.db.models import InventoryLevel, Location, Sku, StockMovement
+from oms.domain.access import Action, Principal, require, require_at, require_visible
+from oms.domain.errors import InvalidInput, NotFound
+from oms.domain.stock import MovementKind, available
+from oms.inventory.schemas import (
+    LevelOut,
+    LevelPage,
+    MovementOut,
+    MovementPage,
+    SafetyStockIn,
+)
+
+# Safety stock changes neither on_hand nor reserved, so it writes no ledger row; one
+# upsert keeps it safe against a concurrent first receipt creating the same level.
+_SET_SAFETY_STOCK = text(
+    """
+    INSERT INTO inventory_level AS l (sku_id, location_id, safety_stock)
+    VALUES (:sku_id, :location_id, :safety_stock)
+    ON CONFLICT (sku_id, location_id) DO UPDATE
+       SET safety_stock = EXCLUDED.safety_stock, updated_at = now()
+    RETURNING on_hand, reserved, safety_stock, needs_count
+    """
+)
+
+
+async def set_safety_stock(
+    session: AsyncSession,
+    principal: Principal,
+    location_code: str,
+    sku_code: str,
+    data: SafetyStockIn,
+) -> LevelOut:
+    location = await location_by_code(session, location_code)
+    require_at(principal, Action.SET_SAFETY_STOCK, location.id, location.code)
+    sku_id = (await sku_ids_by_code(session, [sku_code]))[sku_code]
+    row = (
+        await session.execute(
+            _SET_SAFETY_STOCK,
+            {"sku_id": sku_id, "location_id": location.id, "safety_stock": data.safety_stock},
+        )
+    ).one()
+    return LevelOut(
+        sku=sku_code,
+        location=location.code,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        safety_stock=row.safety_stock,
+        available=available(row.on_hand, row.reserved, row.safety_stock),
+        needs_count=row.needs_count,
+    )
+
+
+async def _scope(
+    session: AsyncSession, principal: Principal, location_code: str | None, what: str
+) -> list[int] | None:
+    """Location ids the caller may read (None: all), narrowed to ``location_code`` if given."""
+    require(principal, Action.READ_LOCATION_DETAIL)
+    if location_code is not None:
+        # History outlives a store's closing, so inactive locations stay readable.
+        location = await location_by_code(session, location_code, active_only=False)
+        require_visible(principal, location.id, what)
+        return [location.id]
+    return sorted(principal.location_ids) if principal.is_scoped else None
+
+
+async def _any_sku_id(session: AsyncSession, code: str) -> int:
+    """Inactive SKUs keep their levels and history, so reads resolve them too."""
+    sku_id = await session.scalar(select(Sku.id).where(Sku.code == code))
+    if sku_id is None:
+        raise NotFound(f"unknown SKU(s): {code}", skus=[code])
+    return sku_id
+
+
+def encode_cursor(sku_id: int, location_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{sku_id}:{location_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        sku_id, location_id = (int(part) for part in raw.split(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not one this API returned") from None
+    return sku_id, location_id
+
+
+async def list_levels(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    location: str | None,
+    sku: str | None,
+    needs_count: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> LevelPage:
+    """Levels in primary-key order (sku, location), so each page is one index range scan."""
+    location_ids = await _scope(session, principal, location, "location")
+    level = InventoryLevel
+    query = (
+        select(
+            level.sku_id,
+            level.location_id,
+            level.on_hand,
+            level.reserved,
+            level.safety_stock,
+            level.needs_count,
+            Sku.code.label("sku_code"),
+            Location.code.label("location_code"),
+        )
+        .join(Sku, Sku.id == InventoryLevel.sku_id)
+        .join(Location, Location.id == InventoryLevel.location_id)
+        .order_by(InventoryLevel.sku_id, InventoryLevel.location_id)
+        .limit(limit + 1)
+    )
+    if location_ids is not None:
+        query = query.where(InventoryLevel.location_id.in_(location_ids))
+    if sku is not None:
+        query = query.where(InventoryLevel.sku_id == await _any_sku_id(session, sku))
+    if needs_count is not None:
+        query = query.where(InventoryLevel.needs_count.is_(needs_count))
+    if cursor is not None:
+        query = query.where(
+            tuple_(InventoryLevel.sku_id, InventoryLevel.location_id) > decode_cursor(cursor)
+        )
+    rows = (await session.execute(query)).all()
+    page, more = rows[:limit], len(rows) > limit
+    items = [
+        LevelOut(
+            sku=row.sku_code,
+            location=row.location_code,
+            on_hand=row.on_hand,
+            reserved=row.reserved,
+            safety_stock=row.safety_stock,
+            available=available(row.on_hand, row.reserved, row.safety_stock),
+            needs_count=row.needs_count,
+        )
+        for row in page
+    ]
+    last = page[-1] if more else None
+    return LevelPage(
+        items=items,
+        next_cursor=encode_cursor(last.sku_id, last.location_id) if last is not None else None,
+    )
+
+
+async def list_movements(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    location: str | None,
+    sku: str | None,
+    kind: MovementKind | None,
+    ref_type: str | None,
+    ref_id: str | None,
+    after_id: int | None,
+    limit: int,
+) -> MovementPage:
+    """Ledger rows oldest first; ``next_after_id`` continues where this page stopped."""
+    location_ids = await _scope(session, principal, location, "location")
+    m = StockMovement
+    query = (
+        select(
+            m.id,
+            m.kind,
+            m.delta_on_hand,
+            m.delta_reserved,
+            m.reason,
+            m.ref_type,
+            m.ref_id,
+            m.actor,
+            m.note,
+            m.created_at,
+            Sku.code.label("sku_code"),
+            Location.code.label("location_code"),
+        )
+        .join(Sku, Sku.id == StockMovement.sku_id)
+        .join(Location, Location.id == StockMovement.location_id)
+        .order_by(StockMovement.id)
+        .limit(limit + 1)
+    )
+    if location_ids is not None:
+        query = query.where(StockMovement.location_id.in_(location_ids))
+    if sku is not None:
+        query = query.where(StockMovement.sku_id == await _any_sku_id(session, sku))
+    if kind is not None:
+        query = query.where(StockMovement.kind == kind.value)
+    if ref_type is not None:
+        query = query.where(StockMovement.ref_type == ref_type)
+    if ref_id is not None:
+        query = query.where(StockMovement.ref_id == ref_id)
+    if after_id is not None:
+        query = query.where(StockMovement.id > after_id)
+    rows = (await session.execute(query)).all()
+    page, more = rows[:limit], len(rows) > limit
+    items = [
+        MovementOut(
+            id=row.id,
+            sku=row.sku_code,
+            location=row.location_code,
+            kind=row.kind,
+            delta_on_hand=row.delta_on_hand,
+            delta_reserved=row.delta_reserved,
+            reason=row.reason,
+            ref_type=row.ref_type,
+            ref_id=row.ref_id,
+            actor=row.actor,
+            note=row.note,
+            created_at=row.created_at,
+        )
+        for row in page
+    ]
+    return MovementPage(items=items, next_after_id=items[-1].id if more else None)
