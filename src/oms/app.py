@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Litestar:
         runtime = JobRuntime(settings, engine, sessionmaker)
         state.outbox_relay = runtime.relay
         await runtime.start()
-        log.info("service started", extra={"embedded_db": settings.embedded_database})
+        log.info("service started", extra={"jobs_in_process": settings.in_process_jobs})
         try:
             yield
         finally:
@@ -84,6 +84,8 @@ def create_app(settings: Settings) -> Litestar:
             security=[{"BearerToken": []}],
         ),
         response_cache_config=ResponseCacheConfig(),
+        # Logging is configured once by the process (oms.logs), as JSON lines.
+        logging_config=None,
         debug=False,
     )
 

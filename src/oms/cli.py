@@ -57,7 +57,8 @@ async def _prepare_demo(settings: Settings, url: str) -> str:
             tokens = await issue_demo_tokens(session)
     finally:
         await engine.dispose()
-    return format_demo_banner(tokens, f"http://{settings.host}:{settings.port}")
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    return format_demo_banner(tokens, f"http://{host}:{settings.port}")
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
