@@ -215,16 +215,26 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from oms.worker.broker import BrokerNotConfigured
     from oms.worker.processes import run_worker
 
-    run_worker(settings, threads=args.threads)
+    try:
+        run_worker(settings, threads=args.threads)
+    except BrokerNotConfigured as exc:
+        print(f"oms worker: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
+    from oms.worker.broker import BrokerNotConfigured
     from oms.worker.processes import run_scheduler_process
 
-    run_scheduler_process(settings)
+    try:
+        run_scheduler_process(settings)
+    except BrokerNotConfigured as exc:
+        print(f"oms scheduler: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -48,7 +48,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             field = name[len(PREFIX) :].lower()
             if field not in known:
                 raise ValueError(f"unknown setting {name}; known: {sorted(known)}")
-            raw[field] = value
+            # An empty variable means "not set" (compose files often pass VAR= through).
+            if value.strip():
+                raw[field] = value
         raw.update(overrides)
         # strict=False lets "8000" become 8000 and "false" become False.
         return msgspec.convert(raw, cls, strict=False)

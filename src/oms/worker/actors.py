@@ -9,20 +9,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.inventory.services.holds import release_expired_holds
 from oms.system.maintenance import purge_idempotency_keys
+from oms.worker.broker import ensure_async_support
 
 log = logging.getLogger(__name__)
 
 EXPIRE_HOLDS = "expire_holds"
 PURGE_IDEMPOTENCY_KEYS = "purge_idempotency_keys"
+MAINTENANCE_QUEUE = "maintenance"
 
 
 class JobDatabase:
@@ -38,13 +43,54 @@ class JobDatabase:
     async def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         async with self._lock:
             if self._sessionmaker is None:
-                url = self._url or await asyncio.to_thread(resolve_database_url, self._settings)
+                url = self._url
+                if url is None:
+                    url = await asyncio.to_thread(resolve_database_url, self._settings)
                 self._engine = make_engine(url, self._settings)
                 self._sessionmaker = make_sessionmaker(self._engine)
             return self._sessionmaker
 
+    async def dispose(self) -> None:
+        """Close the pool on the loop that opened it; a later job opens a new one."""
+        engine, self._engine, self._sessionmaker = self._engine, None, None
+        self._lock = asyncio.Lock()
+        if engine is not None:
+            await engine.dispose()
 
-def register_actors(broker: dramatiq.Broker, database: JobDatabase) -> dict[str, dramatiq.Actor]:
+
+class _CloseDatabaseOnShutdown(Middleware):
+    """Dispose the job engine after the worker's threads stopped, before the loop does."""
+
+    def __init__(self, database: JobDatabase) -> None:
+        self._database = database
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None and loop_thread.loop.is_running():
+            loop_thread.run_coroutine(self._database.dispose())
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    name: str
+    fn: Callable[..., Awaitable[Any]]
+    queue: str
+    time_limit_ms: int
+    # Periodic jobs: a message older than this is dropped (a newer tick does the same work).
+    max_age_ms: int | None = None
+
+
+def register_actors(
+    broker: dramatiq.Broker, database: JobDatabase, *, queue_prefix: str = ""
+) -> dict[str, dramatiq.Actor[..., Any]]:
+    """Declare every actor on ``broker``.
+
+    ``queue_prefix`` lets several deployments (or test runs) share one Redis or RabbitMQ
+    without taking each other's messages; the relay and the scheduler send each message to
+    the queue its actor declares here.
+    """
+    ensure_async_support(broker)
+
     async def expire_holds(batch_size: int = 500) -> None:
         sessionmaker = await database.sessionmaker()
         total = 0
@@ -64,17 +110,24 @@ def register_actors(broker: dramatiq.Broker, database: JobDatabase) -> dict[str,
         if purged:
             log.info("idempotency keys purged", extra={"keys": purged})
 
-    definitions: list[tuple[str, Callable[..., Awaitable[Any]], dict[str, Any]]] = [
-        (EXPIRE_HOLDS, expire_holds, {"queue_name": "maintenance", "time_limit": 60_000}),
-        (
-            PURGE_IDEMPOTENCY_KEYS,
-            purge_keys,
-            {"queue_name": "maintenance", "time_limit": 120_000},
+    specs = [
+        ActorSpec(EXPIRE_HOLDS, expire_holds, MAINTENANCE_QUEUE, 60_000, max_age_ms=300_000),
+        ActorSpec(
+            PURGE_IDEMPOTENCY_KEYS, purge_keys, MAINTENANCE_QUEUE, 120_000, max_age_ms=3_600_000
         ),
     ]
-    actors = {}
-    for name, fn, options in definitions:
-        actors[name] = dramatiq.actor(
-            fn, actor_name=name, broker=broker, max_retries=5, min_backoff=1_000, **options
-        )
+    actors: dict[str, dramatiq.Actor[..., Any]] = {}
+    for spec in specs:
+        options: dict[str, Any] = {
+            "queue_name": queue_prefix + spec.queue,
+            "time_limit": spec.time_limit_ms,
+            "max_retries": 5,
+            "min_backoff": 1_000,
+            "max_backoff": 60_000,
+        }
+        if spec.max_age_ms is not None:
+            options["max_age"] = spec.max_age_ms
+        actors[spec.name] = dramatiq.actor(actor_name=spec.name, broker=broker, **options)(spec.fn)
+    # Added after the AsyncIO middleware, so it runs before that one stops the loop.
+    broker.add_middleware(_CloseDatabaseOnShutdown(database))
     return actors

@@ -10,14 +10,18 @@ actor is idempotent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dramatiq
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.db.models import OutboxMessage
+from oms.worker.broker import actor_queue, enqueue_blocking
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +32,18 @@ _CLAIM = text(
     """
 )
 _MARK_SENT = text("UPDATE outbox SET dispatched_at = now() WHERE id = ANY(:ids)")
+# Consecutive failures back off up to this, so a broker outage does not flood the logs.
+_MAX_BACKOFF_SECONDS = 30.0
 
 
 def enqueue_after_commit(
     session: AsyncSession, actor_name: str, payload: dict[str, Any], queue_name: str = "default"
 ) -> None:
+    """Send ``actor_name(**payload)`` once the caller's transaction commits.
+
+    ``queue_name`` is only a fallback: an actor known to the relaying process goes to the
+    queue it declares.
+    """
     session.add(OutboxMessage(queue_name=queue_name, actor_name=actor_name, payload=payload))
     session.info["outbox_written"] = True
 
@@ -50,45 +61,87 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        self._stopping = False
+        # Broker clients block on the network, and pika's connections belong to the thread
+        # that opened them: every send goes through one thread of our own.
+        self._sender: ThreadPoolExecutor | None = None
 
     def nudge(self) -> None:
         """Called after a commit that wrote outbox rows: relay now rather than at next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Ask ``run`` to return after the batch in hand."""
+        self._stopping = True
+        self._wake.set()
+
     async def relay_once(self) -> int:
-        """Send one batch; returns how many messages went to the broker."""
+        """Send one batch; returns how many messages went to the broker.
+
+        Rows sent before a failure are marked; the failure is raised after that commit and
+        the rest stay pending for the next pass.
+        """
+        failure: Exception | None = None
         async with self._sessionmaker() as session, session.begin():
             rows = (await session.execute(_CLAIM, {"limit": self._batch_size})).all()
             if not rows:
                 return 0
-            messages = [
-                dramatiq.Message(
-                    queue_name=row.queue_name,
-                    actor_name=row.actor_name,
-                    args=(),
-                    kwargs=row.payload,
-                    options={"outbox_id": row.id},
-                )
-                for row in rows
-            ]
-            # Broker clients block on the network: keep them off the event loop.
-            await asyncio.to_thread(self._send_all, messages)
-            await session.execute(_MARK_SENT, {"ids": [row.id for row in rows]})
-            return len(rows)
+            messages = [self._message(row) for row in rows]
+            if self._sender is None:
+                self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+            loop = asyncio.get_running_loop()
+            sent, failure = await loop.run_in_executor(self._sender, self._send_all, messages)
+            if sent:
+                await session.execute(_MARK_SENT, {"ids": [row.id for row in rows[:sent]]})
+        if failure is not None:
+            raise failure
+        return sent
 
-    def _send_all(self, messages: list[dramatiq.Message[Any]]) -> None:
-        for message in messages:
-            self._broker.enqueue(message)
+    def _message(self, row: Row[Any]) -> dramatiq.Message[Any]:
+        return dramatiq.Message(
+            queue_name=actor_queue(self._broker, row.actor_name, row.queue_name),
+            actor_name=row.actor_name,
+            args=(),
+            kwargs=row.payload,
+            options={"outbox_id": row.id},
+        )
+
+    def _send_all(self, messages: Sequence[dramatiq.Message[Any]]) -> tuple[int, Exception | None]:
+        for sent, message in enumerate(messages):
+            try:
+                enqueue_blocking(self._broker, message)
+            except Exception as exc:
+                return sent, exc
+        return len(messages), None
 
     async def run(self) -> None:
-        while True:
-            try:
-                while await self.relay_once() == self._batch_size:
-                    pass
-            except Exception:  # the broker or database is away: keep the rows, retry later
-                log.exception("outbox relay failed; will retry")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        """Relay until ``stop``: at once when nudged, else every ``poll_seconds``."""
+        failures = 0
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    while not self._stopping and await self.relay_once() == self._batch_size:
+                        pass
+                    failures = 0
+                except Exception:  # the broker or database is away: keep the rows, retry later
+                    failures += 1
+                    log.exception("outbox relay failed; will retry", extra={"failures": failures})
+                if self._stopping:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._delay(failures))
+        finally:
+            await self.aclose()
+
+    def _delay(self, failures: int) -> float:
+        if not failures:
+            return max(self._poll_seconds, 0.01)
+        backoff = self._poll_seconds * 2.0 ** min(failures, 10)
+        return min(backoff, max(_MAX_BACKOFF_SECONDS, self._poll_seconds))
+
+    async def aclose(self) -> None:
+        """Let the sending thread finish and exit (``run`` does this when it returns)."""
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            await asyncio.to_thread(sender.shutdown)

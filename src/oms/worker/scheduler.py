@@ -1,7 +1,8 @@
 """Periodic jobs. ``oms scheduler`` runs one of these; embedded mode runs it in-process.
 
 A missed tick is harmless (the next one catches up), so periodic messages go straight to
-the broker instead of through the outbox.
+the broker instead of through the outbox. Run exactly one scheduler per deployment; the
+actors are idempotent, so a brief overlap during a redeploy only repeats a sweep.
 """
 
 from __future__ import annotations
@@ -9,36 +10,67 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
 
 from oms.config import Settings
-from oms.worker.actors import EXPIRE_HOLDS, PURGE_IDEMPOTENCY_KEYS
+from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, PURGE_IDEMPOTENCY_KEYS
+from oms.worker.broker import actor_queue, enqueue_blocking
 
 log = logging.getLogger(__name__)
 
+# An enqueue that failed (broker away) is tried again this soon, not a whole period later.
+RETRY_SECONDS = 5.0
+# Lower bound on the loop's sleep, so a zero period cannot spin the CPU.
+MIN_SLEEP_SECONDS = 0.05
 
-def periodic_jobs(settings: Settings) -> list[tuple[str, float, dict[str, object]]]:
-    """(actor name, every N seconds, kwargs)."""
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    actor_name: str
+    every_seconds: float
+    kwargs: dict[str, Any]
+
+
+def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [
-        (EXPIRE_HOLDS, settings.hold_sweep_seconds, {}),
-        (PURGE_IDEMPOTENCY_KEYS, 3600.0, {"older_than_hours": settings.idempotency_ttl_hours}),
+        PeriodicJob(EXPIRE_HOLDS, settings.hold_sweep_seconds, {}),
+        PeriodicJob(
+            PURGE_IDEMPOTENCY_KEYS, 3600.0, {"older_than_hours": settings.idempotency_ttl_hours}
+        ),
     ]
 
 
 async def run_scheduler(settings: Settings, broker: dramatiq.Broker) -> None:
+    """Enqueue every periodic job when due (each once at start); runs until cancelled."""
     jobs = periodic_jobs(settings)
-    next_due = dict.fromkeys((name for name, _, _ in jobs), 0.0)
-    while True:
-        now = time.monotonic()
-        for name, every, kwargs in jobs:
-            if now >= next_due[name]:
-                next_due[name] = now + every
-                message = dramatiq.Message(
-                    queue_name="maintenance", actor_name=name, args=(), kwargs=kwargs, options={}
+    next_due = [0.0] * len(jobs)
+    loop = asyncio.get_running_loop()
+    # One thread of its own: see OutboxRelay on blocking, thread-bound broker clients.
+    sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scheduler-send")
+    try:
+        while True:
+            for index, job in enumerate(jobs):
+                now = time.monotonic()
+                if now < next_due[index]:
+                    continue
+                message: dramatiq.Message[Any] = dramatiq.Message(
+                    queue_name=actor_queue(broker, job.actor_name, MAINTENANCE_QUEUE),
+                    actor_name=job.actor_name,
+                    args=(),
+                    kwargs=job.kwargs,
+                    options={},
                 )
                 try:
-                    await asyncio.to_thread(broker.enqueue, message)
+                    await loop.run_in_executor(sender, enqueue_blocking, broker, message)
                 except Exception:
-                    log.exception("could not enqueue periodic job", extra={"actor": name})
-        await asyncio.sleep(max(0.2, min(next_due.values()) - time.monotonic()))
+                    log.exception("could not enqueue periodic job", extra={"actor": job.actor_name})
+                    next_due[index] = now + min(job.every_seconds, RETRY_SECONDS)
+                else:
+                    next_due[index] = now + job.every_seconds
+            await asyncio.sleep(max(MIN_SLEEP_SECONDS, min(next_due) - time.monotonic()))
+    finally:
+        await asyncio.to_thread(sender.shutdown)
