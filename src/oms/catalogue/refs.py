@@ -27,7 +27,7 @@ async def sku_ids_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[s
     rows = await session.execute(
         select(Sku.code, Sku.id).where(Sku.code.in_(wanted), Sku.active.is_(True))
     )
-    found = {code: sku_id for code, sku_id in rows}
+    found: dict[str, int] = dict(rows.all())
     missing = sorted(wanted - found.keys())
     if missing:
         raise NotFound(f"unknown SKU(s): {', '.join(missing)}", skus=missing)

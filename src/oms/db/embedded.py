@@ -62,7 +62,7 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> tuple[Any
         log.info("restarting embedded PostgreSQL to apply settings")
         server.stop()
         server.start()
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         try:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")

@@ -32,7 +32,10 @@ class Source:
         }
 
 
-_MOVEMENT_COLUMNS = "sku_id, location_id, kind, delta_on_hand, delta_reserved, reason, ref_type, ref_id, actor, note"
+_MOVEMENT_COLUMNS = (
+    "sku_id, location_id, kind, delta_on_hand, delta_reserved,"
+    " reason, ref_type, ref_id, actor, note"
+)
 _MOVEMENT_VALUES = ":kind, :d_on_hand, :d_reserved, :reason, :ref_type, :ref_id, :actor, :note"
 
 # Adds to on_hand, creating the level if it is new (receipts, transfer-in, returns, sales).
