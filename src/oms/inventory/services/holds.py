@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.catalogue.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Hold, HoldLine, Location, Sku
 from oms.domain.access import Action, Principal, require_at, require_visible
 from oms.domain.errors import InsufficientStock, InvalidInput, InvalidState, NotFound
@@ -22,8 +21,18 @@ from oms.domain.stock import MAX_QUANTITY, available, merge_lines
 from oms.inventory.schemas import HoldIn, HoldLineOut, HoldOut
 from oms.inventory.services.ledger import Source, current_level, unreserve
 
-# Reserve one line and record it on the hold, in one statement, so the hot level row
-# stays locked only for this statement and the commit.
+# Codes to ids for the whole request in one round trip (no ORM objects on the hot path).
+_RESOLVE_CODES = text(
+    """
+    SELECT 'location' AS kind, id, code FROM location WHERE code = :location AND active
+    UNION ALL
+    SELECT 'sku', id, code FROM sku WHERE code = ANY(:skus) AND active
+    """
+)
+
+# Reserve one line and record it, in one statement: the conditional UPDATE, its ledger row,
+# the hold line and, with the first line, the hold itself. The level row is locked from
+# this statement until COMMIT, the next round trip: nothing else runs in between.
 _RESERVE_LINE = text(
     """
     WITH level AS (
@@ -32,21 +41,20 @@ _RESERVE_LINE = text(
          WHERE sku_id = :sku_id AND location_id = :location_id
            AND on_hand - reserved - safety_stock >= :quantity
         RETURNING sku_id, location_id
+    ), new_hold AS (
+        INSERT INTO hold (id, location_id, status, reference, expires_at, actor)
+        SELECT :hold_id, location_id, 'active', :reference, :expires_at, :actor
+          FROM level WHERE :first_line
+        RETURNING created_at
     ), movement AS (
         INSERT INTO stock_movement
             (sku_id, location_id, kind, delta_on_hand, delta_reserved, ref_type, ref_id, actor)
         SELECT sku_id, location_id, 'reserve', 0, :quantity, 'hold', :ref_id, :actor FROM level
+    ), line AS (
+        INSERT INTO hold_line (hold_id, sku_id, location_id, quantity)
+        SELECT :hold_id, sku_id, location_id, :quantity FROM level
     )
-    INSERT INTO hold_line (hold_id, sku_id, location_id, quantity)
-    SELECT :hold_id, sku_id, location_id, :quantity FROM level
-    RETURNING sku_id
-    """
-)
-_INSERT_HOLD = text(
-    """
-    INSERT INTO hold (id, location_id, status, reference, expires_at, actor)
-    VALUES (:id, :location_id, 'active', :reference, :expires_at, :actor)
-    RETURNING created_at
+    SELECT (SELECT count(*) FROM level) AS reserved, (SELECT created_at FROM new_hold) AS created_at
     """
 )
 _CLOSE_HOLD = text(
@@ -70,9 +78,11 @@ _CLOSE_EXPIRED = text(
 
 
 async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn) -> HoldOut:
-    location = await location_by_code(session, data.location)
-    require_at(principal, Action.HOLD, location.id, location.code)
-    sku_ids = await sku_ids_by_code(session, (line.sku for line in data.lines))
+    # Core statements on the session's connection: the ORM execute path costs CPU per
+    # statement and this is the hottest route.
+    conn = await session.connection()
+    location_id, sku_ids = await _resolve(conn, data)
+    require_at(principal, Action.HOLD, location_id, data.location)
     lines = merge_lines((sku_ids[line.sku], line.quantity) for line in data.lines)
     if any(quantity > MAX_QUANTITY for _, quantity in lines):
         raise InvalidInput(f"at most {MAX_QUANTITY} units of one SKU per hold")
@@ -82,37 +92,34 @@ async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn)
         if data.expires_in_seconds
         else None
     )
-    created_at = await session.scalar(
-        _INSERT_HOLD,
-        {
-            "id": hold_id,
-            "location_id": location.id,
-            "reference": data.reference,
-            "expires_at": expires_at,
-            "actor": principal.actor,
-        },
-    )
+    created_at = None
     for index, (sku_id, quantity) in enumerate(lines):
-        reserved = await session.execute(
-            _RESERVE_LINE,
-            {
-                "sku_id": sku_id,
-                "location_id": location.id,
-                "quantity": quantity,
-                "hold_id": hold_id,
-                "ref_id": str(hold_id),
-                "actor": principal.actor,
-            },
-        )
-        if reserved.first() is None:
+        row = (
+            await conn.execute(
+                _RESERVE_LINE,
+                {
+                    "sku_id": sku_id,
+                    "location_id": location_id,
+                    "quantity": quantity,
+                    "hold_id": hold_id,
+                    "ref_id": str(hold_id),
+                    "actor": principal.actor,
+                    "reference": data.reference,
+                    "expires_at": expires_at,
+                    "first_line": index == 0,
+                },
+            )
+        ).one()
+        if not row.reserved:
             # Earlier lines were reserved by this very transaction, so their levels now
             # look short; only this line and the ones not yet tried can be.
-            await _raise_insufficient(session, location, sku_ids, lines[index:])
+            await _raise_insufficient(session, data.location, location_id, sku_ids, lines[index:])
+        created_at = created_at or row.created_at
     code_of = {sku_id: code for code, sku_id in sku_ids.items()}
     assert created_at is not None
     return HoldOut(
         id=hold_id,
-        location=location.code,
+        location=data.location,
         status="active",
         lines=[HoldLineOut(sku=code_of[s], quantity=q) for s, q in lines],
         reference=data.reference,
@@ -122,9 +129,26 @@ async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn)
     )
 
 
+async def _resolve(conn: AsyncConnection, data: HoldIn) -> tuple[int, dict[str, int]]:
+    """The location's id and every SKU's id, or NotFound naming what is unknown."""
+    wanted = {line.sku for line in data.lines}
+    rows = (
+        await conn.execute(_RESOLVE_CODES, {"location": data.location, "skus": list(wanted)})
+    ).all()
+    location_id = next((row.id for row in rows if row.kind == "location"), None)
+    if location_id is None:
+        raise NotFound(f"location {data.location!r} not found", location=data.location)
+    sku_ids = {row.code: row.id for row in rows if row.kind == "sku"}
+    missing = sorted(wanted - sku_ids.keys())
+    if missing:
+        raise NotFound(f"unknown SKU(s): {', '.join(missing)}", skus=missing)
+    return location_id, sku_ids
+
+
 async def _raise_insufficient(
     session: AsyncSession,
-    location: Location,
+    location_code: str,
+    location_id: int,
     sku_ids: dict[str, int],
     lines: Sequence[tuple[int, int]],
 ) -> None:
@@ -132,14 +156,14 @@ async def _raise_insufficient(
     code_of = {sku_id: code for code, sku_id in sku_ids.items()}
     short = []
     for sku_id, quantity in lines:
-        level = await current_level(session, sku_id, location.id)
+        level = await current_level(session, sku_id, location_id)
         free = available(level.on_hand, level.reserved, level.safety_stock) if level else 0
         if free < quantity:
             short.append({"sku": code_of[sku_id], "requested": quantity, "available": free})
     raise InsufficientStock(
-        f"not enough stock at {location.code} for "
+        f"not enough stock at {location_code} for "
         + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
-        location=location.code,
+        location=location_code,
         lines=short,
     )
 

@@ -1,0 +1,1 @@
+"""Throughput benchmarks: loopback only, bounded in time and requests (``make bench``)."""
