@@ -29,7 +29,7 @@ import httpx
 import msgspec
 import uvloop
 
-from benchmarks import common
+from benchmarks import common, harness
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker
 from oms.inventory.services.bulk_import import ImportSummary, import_stream
@@ -95,7 +95,7 @@ async def raw_copy(url: str, path: Path) -> float:
 
 async def post_file(port: int, token: str, path: Path) -> ImportSummary:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
-    async with httpx.AsyncClient(base_url=f"http://{common.HOST}:{port}") as client:
+    async with httpx.AsyncClient(base_url=f"http://{harness.HOST}:{port}") as client:
         response = await client.post(
             "/inventory/imports",
             content=file_chunks(path),  # chunked upload: never the whole file in memory
@@ -180,7 +180,7 @@ async def main_async(rows: int) -> int:
                 await timed("service: same file again", service(files[0]), runs)
                 await timed("service: every count changed", service(files[1]), runs)
                 token = await common.admin_token(url)
-                async with common.ApiProcess(url, tmp, pool_size=4) as api:  # timed once ready
+                async with harness.ApiProcess(url, tmp, pool_size=4) as api:  # timed once ready
                     http = "HTTP stream: every count changed"
                     await timed(http, lambda: post_file(api.port, token, files[2]), runs)
                     print(f"  API process peak memory: {peak_rss_mb(api.pid):.0f} MB", flush=True)

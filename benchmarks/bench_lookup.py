@@ -20,8 +20,9 @@ import msgspec
 import uvloop
 from sqlalchemy import select
 
-from benchmarks import common
-from benchmarks.common import HttpClient, Operation, Sample, Scenario, compiled
+from benchmarks import common, harness
+from benchmarks.common import compiled
+from benchmarks.harness import HttpClient, Operation, Sample, Scenario
 from oms.db.models import Location, Sku
 from oms.inventory.services.lookup import _LEVELS_BY_LOCATION
 
@@ -105,12 +106,12 @@ async def check_response(port: int, token: str) -> None:
     )
 
 
-async def run_benchmark(url: str, token: str, data_dir: Path, args: Any) -> common.Results:
+async def run_benchmark(url: str, token: str, data_dir: Path, args: Any) -> harness.Results:
     headers = {"Authorization": f"Bearer {token}"}
     sql = DirectSql()
     checked = False
 
-    async def api_run(api: common.ApiProcess, scenario: Scenario) -> Sample:
+    async def api_run(api: harness.ApiProcess, scenario: Scenario) -> Sample:
         nonlocal checked
         if not checked:
             await check_response(api.port, token)
@@ -118,7 +119,7 @@ async def run_benchmark(url: str, token: str, data_dir: Path, args: Any) -> comm
         clients = [HttpClient(api.port, headers) for _ in range(scenario.clients)]
         try:
             ops = [api_operation(c) for c in clients]
-            return await common.drive(ops, args.seconds, args.warmup, args.max_requests)
+            return await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
         finally:
             await asyncio.gather(*(c.close() for c in clients))
 
@@ -127,11 +128,11 @@ async def run_benchmark(url: str, token: str, data_dir: Path, args: Any) -> comm
         conns = [await asyncpg.connect(**kwargs) for _ in range(scenario.clients)]
         try:
             ops = [sql.operation(c) for c in conns]
-            return await common.drive(ops, args.seconds, args.warmup, args.max_requests)
+            return await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
         finally:
             await asyncio.gather(*(c.close() for c in conns))
 
-    return await common.compare(
+    return await harness.compare(
         SCENARIOS,
         api_run,
         direct_run,
@@ -155,7 +156,7 @@ async def main_async(args: Any) -> int:
                 flush=True,
             )
             results = await run_benchmark(url, token, Path(tmp), args)
-    common.print_comparison(
+    harness.print_comparison(
         "GET /stock/{sku}?near= vs the same queries via asyncpg",
         "req/s",
         SCENARIOS,

@@ -31,8 +31,9 @@ import asyncpg  # type: ignore[import-untyped]
 import msgspec
 import uvloop
 
-from benchmarks import common
-from benchmarks.common import HttpClient, Operation, Sample, Scenario, compiled
+from benchmarks import common, harness
+from benchmarks.common import compiled
+from benchmarks.harness import HttpClient, Operation, Sample, Scenario
 from oms.inventory.services.holds import _RESERVE_LINE, _RESOLVE_CODES
 
 STORE = "BENCH-STORE"
@@ -165,15 +166,15 @@ def direct_operation(
 # ---- the runs -------------------------------------------------------------------------------
 
 
-async def run_benchmark(world: World, data_dir: Path, args: Any) -> common.Results:
+async def run_benchmark(world: World, data_dir: Path, args: Any) -> harness.Results:
     sql = DirectSql()
 
-    async def api_run(api: common.ApiProcess, scenario: Scenario) -> Sample:
+    async def api_run(api: harness.ApiProcess, scenario: Scenario) -> Sample:
         clients = api_clients(api.port, world, scenario.clients)
         pick = world.picker(scenario)
         try:
             ops = [api_operation(c, pick, world.tally) for c in clients]
-            return await common.drive(ops, args.seconds, args.warmup, args.max_requests)
+            return await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
         finally:
             await asyncio.gather(*(c.close() for c in clients))
 
@@ -183,11 +184,11 @@ async def run_benchmark(world: World, data_dir: Path, args: Any) -> common.Resul
         pick = world.picker(scenario)
         try:
             ops = [direct_operation(sql, c, pick, world.tally) for c in conns]
-            return await common.drive(ops, args.seconds, args.warmup, args.max_requests)
+            return await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
         finally:
             await asyncio.gather(*(c.close() for c in conns))
 
-    return await common.compare(
+    return await harness.compare(
         SCENARIOS,
         api_run,
         direct_run,
@@ -231,7 +232,7 @@ async def oversell(world: World, data_dir: Path) -> list[str]:
     finally:
         await conn.close()
     api_sku, direct_sku = sorted(skus)
-    async with common.ApiProcess(world.url, data_dir, OVERSELL_CLIENTS) as api:
+    async with harness.ApiProcess(world.url, data_dir, OVERSELL_CLIENTS) as api:
         clients = api_clients(api.port, world, OVERSELL_CLIENTS)
         ops = [api_operation(c, lambda: api_sku, world.tally) for c in clients]
         api_counts = await until_refused(ops)
@@ -297,7 +298,7 @@ async def main_async(args: Any) -> int:
             )
             results = await run_benchmark(world, Path(tmp), args)
             problems = await oversell(world, Path(tmp))
-            common.print_comparison(
+            harness.print_comparison(
                 "POST /holds vs the same transaction via asyncpg", "res/s", SCENARIOS, results
             )
             problems += await verify(world)
