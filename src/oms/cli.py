@@ -18,6 +18,7 @@ import msgspec
 from oms.config import Settings
 from oms.db import migrate
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.domain.errors import DomainError
 from oms.logs import configure_logging
 
 T = TypeVar("T")
@@ -287,7 +288,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"oms: bad configuration: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    result: int = args.func(settings, args)
+    try:
+        result: int = args.func(settings, args)
+    except DomainError as exc:
+        print(f"oms: {exc.detail}", file=sys.stderr)
+        return 2
     return result
 
 
