@@ -38,77 +38,70 @@ _MOVEMENT_COLUMNS = (
 )
 _MOVEMENT_VALUES = ":kind, :d_on_hand, :d_reserved, :reason, :ref_type, :ref_id, :actor, :note"
 
+
+def _with_movement(level_change: str, record_if: str = "TRUE") -> TextClause:
+    """``level_change`` (an UPDATE or upsert RETURNING the level) plus its ledger row.
+
+    One statement, so the level and its movement are written together or not at all.
+    No row back means the change's guard refused it.
+    """
+    return text(
+        f"""
+        WITH level AS ({level_change}
+            RETURNING sku_id, location_id, on_hand, reserved, safety_stock
+        ), movement AS (
+            INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
+            SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level WHERE {record_if}
+        )
+        SELECT on_hand, reserved, safety_stock FROM level
+        """
+    )
+
+
+def _update_level(assignments: str, guard: str = "TRUE") -> str:
+    return f"""
+        UPDATE inventory_level SET {assignments}, updated_at = now()
+         WHERE sku_id = :sku_id AND location_id = :location_id AND {guard}"""
+
+
 # Adds to on_hand, creating the level if it is new (receipts, transfer-in, returns, sales).
 # A shelf driven below zero by a walk-in sale is flagged for a count.
-_ADD_ON_HAND = text(
-    f"""
-    WITH level AS (
+_ADD_ON_HAND = _with_movement(
+    """
         INSERT INTO inventory_level AS l (sku_id, location_id, on_hand, needs_count)
         VALUES (:sku_id, :location_id, :d_on_hand, :d_on_hand < 0)
         ON CONFLICT (sku_id, location_id) DO UPDATE
            SET on_hand = l.on_hand + EXCLUDED.on_hand,
                needs_count = l.needs_count OR l.on_hand + EXCLUDED.on_hand < 0,
-               updated_at = now()
-        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-    ), movement AS (
-        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
-    )
-    SELECT on_hand, reserved, safety_stock FROM level
-    """
+               updated_at = now()"""
 )
 
 # Takes units off the shelf only if they are there and not promised to a hold
-# (damage, negative adjustments, transfer-out). Zero rows back means "not enough".
-_TAKE_FREE_ON_HAND = text(
-    f"""
-    WITH level AS (
-        UPDATE inventory_level
-           SET on_hand = on_hand + :d_on_hand, updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id
-           AND on_hand - reserved + :d_on_hand >= 0
-        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-    ), movement AS (
-        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
-    )
-    SELECT on_hand, reserved, safety_stock FROM level
-    """
+# (damage, negative adjustments, transfer-out).
+_TAKE_FREE_ON_HAND = _with_movement(
+    _update_level("on_hand = on_hand + :d_on_hand", guard="on_hand - reserved + :d_on_hand >= 0")
 )
 
 # The reservation: one conditional UPDATE, never read-then-write.
-_RESERVE = text(
-    f"""
-    WITH level AS (
-        UPDATE inventory_level
-           SET reserved = reserved + :d_reserved, updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id
-           AND on_hand - reserved - safety_stock >= :d_reserved
-        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-    ), movement AS (
-        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+_RESERVE = _with_movement(
+    _update_level(
+        "reserved = reserved + :d_reserved",
+        guard="on_hand - reserved - safety_stock >= :d_reserved",
     )
-    SELECT on_hand, reserved, safety_stock FROM level
-    """
 )
 
 # Gives reserved units back (release) or turns them into a shipment (ship: both go down).
-_UNRESERVE = text(
-    f"""
-    WITH level AS (
-        UPDATE inventory_level
-           SET reserved = reserved + :d_reserved, on_hand = on_hand + :d_on_hand,
-               updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id
-           AND reserved + :d_reserved >= 0
-        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-    ), movement AS (
-        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level
+_UNRESERVE = _with_movement(
+    _update_level(
+        "reserved = reserved + :d_reserved, on_hand = on_hand + :d_on_hand",
+        guard="reserved + :d_reserved >= 0",
     )
-    SELECT on_hand, reserved, safety_stock FROM level
-    """
+)
+
+# A count: the delta was computed under the row lock; a count that matches records nothing.
+_SET_ON_HAND = _with_movement(
+    _update_level("on_hand = on_hand + :d_on_hand, needs_count = false"),
+    record_if=":d_on_hand <> 0",
 )
 
 _LOCK_LEVEL = text(
@@ -121,20 +114,6 @@ _ENSURE_LEVEL = text(
     """
     INSERT INTO inventory_level (sku_id, location_id) VALUES (:sku_id, :location_id)
     ON CONFLICT (sku_id, location_id) DO NOTHING
-    """
-)
-_SET_ON_HAND = text(
-    f"""
-    WITH level AS (
-        UPDATE inventory_level
-           SET on_hand = on_hand + :d_on_hand, needs_count = false, updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id
-        RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-    ), movement AS (
-        INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-        SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level WHERE :d_on_hand <> 0
-    )
-    SELECT on_hand, reserved, safety_stock FROM level
     """
 )
 
