@@ -18,13 +18,15 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
 import uvloop
-from sqlalchemy import select
 
 from benchmarks import common, harness
 from benchmarks.common import compiled
 from benchmarks.harness import HttpClient, Operation, Sample, Scenario
-from oms.db.models import Location, Sku
-from oms.inventory.services.lookup import _LEVELS_BY_LOCATION
+from oms.inventory.services.lookup import (
+    _LEVELS_BY_LOCATION,
+    _LOCATION_POINT,
+    _SKU_BY_CODE_OR_BARCODE,
+)
 
 STORES = [f"BENCH-L{n:02d}" for n in range(1, 21)]
 SKU_PREFIX, SKUS = "BENCH-K", 10_000
@@ -69,17 +71,18 @@ class DirectSql:
     by code, then every level of the SKU with its location; one read transaction."""
 
     def __init__(self) -> None:
-        self.sku, _ = compiled(select(Sku).where(Sku.code == "x"))
-        self.location, _ = compiled(select(Location).where(Location.code == "x"))
+        self.sku, self.sku_order = compiled(_SKU_BY_CODE_OR_BARCODE)
+        self.location, self.location_order = compiled(_LOCATION_POINT)
         self.levels, self.levels_order = compiled(_LEVELS_BY_LOCATION)
 
     def operation(self, conn: asyncpg.Connection) -> Operation:
         async def look_up() -> bool:
             sku_code, near = random_ref()
             async with conn.transaction():
-                sku = await conn.fetchrow(self.sku, sku_code)
-                await conn.fetchrow(self.location, near)
-                args = {"sku_id": sku["id"]}
+                args: dict[str, Any] = {"ref": sku_code, "gtins": [], "code": near}
+                sku = await conn.fetchrow(self.sku, *(args[k] for k in self.sku_order))
+                await conn.fetchrow(self.location, *(args[k] for k in self.location_order))
+                args["sku_id"] = sku["id"]
                 rows = await conn.fetch(self.levels, *(args[k] for k in self.levels_order))
             if len(rows) != len(STORES):
                 raise RuntimeError(f"{sku_code}: {len(rows)} levels")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.catalogue.refs import location_by_code, sku_by_code_or_barcode
-from oms.db.models import Location
-from oms.domain.errors import InvalidInput
+from oms.domain import gtin
+from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.geo import Point, rounded_km, within_radius
 from oms.domain.stock import available
 from oms.inventory.lookup_schemas import (
@@ -27,6 +26,21 @@ from oms.inventory.lookup_schemas import (
 
 MAX_RADIUS_KM = 500.0
 DEFAULT_RADIUS_KM = 25.0
+
+# Look-ups are read-heavy and hot: plain column queries on the session's connection, no ORM
+# objects (which would also decode every location's JSON columns).
+_SKU_BY_CODE_OR_BARCODE = text(
+    """
+    SELECT id, code, name, active, 0 AS preference FROM sku WHERE code = :ref
+    UNION ALL
+    SELECT s.id, s.code, s.name, s.active, 1 FROM barcode b JOIN sku s ON s.id = b.sku_id
+     WHERE b.gtin = ANY(:gtins)
+    ORDER BY preference LIMIT 1
+    """
+)
+_LOCATION_POINT = text(
+    "SELECT id, code, name, kind, lat, lon, active FROM location WHERE code = :code"
+)
 
 _LEVELS_BY_LOCATION = text(
     """
@@ -53,9 +67,25 @@ def _stock(row: Any) -> LocationStock:
     )
 
 
+async def _sku(conn: AsyncConnection, ref: str) -> Row[Any]:
+    # A scanner may read the UPC-A of an item stored under its EAN-13 (and so on).
+    spellings = list(gtin.equivalents(gtin.normalise(ref))) if gtin.is_valid(ref) else []
+    row = (await conn.execute(_SKU_BY_CODE_OR_BARCODE, {"ref": ref, "gtins": spellings})).first()
+    if row is None:
+        raise NotFound(f"no SKU with code or barcode {ref!r}", sku=ref)
+    return row
+
+
+async def _location(conn: AsyncConnection, code: str, *, active_only: bool) -> Row[Any]:
+    row = (await conn.execute(_LOCATION_POINT, {"code": code})).first()
+    if row is None or (active_only and not row.active):
+        raise NotFound(f"location {code!r} not found", location=code)
+    return row
+
+
 async def _origin(
-    session: AsyncSession,
-    here: Location | None,
+    conn: AsyncConnection,
+    here: Row[Any] | None,
     near: str | None,
     lat: float | None,
     lon: float | None,
@@ -68,7 +98,7 @@ async def _origin(
     if lat is not None and lon is not None:
         return Origin(location=None, lat=lat, lon=lon, radius_km=radius_km)
     # A closed store is still a place on the map, so ``near`` accepts inactive ones.
-    start = await location_by_code(session, near, active_only=False) if near else here
+    start = await _location(conn, near, active_only=False) if near else here
     if start is None:
         return None
     return Origin(location=start.code, lat=start.lat, lon=start.lon, radius_km=radius_km)
@@ -90,10 +120,11 @@ async def lookup_stock(
     """
     if not 0 < radius_km <= MAX_RADIUS_KM:
         raise InvalidInput(f"radius_km must be above 0 and at most {MAX_RADIUS_KM:g}")
-    sku = await sku_by_code_or_barcode(session, ref)
-    here_location = await location_by_code(session, location) if location else None
-    origin = await _origin(session, here_location, near, lat, lon, radius_km)
-    rows = (await session.execute(_LEVELS_BY_LOCATION, {"sku_id": sku.id})).all()
+    conn = await session.connection()
+    sku = await _sku(conn, ref)
+    here_location = await _location(conn, location, active_only=True) if location else None
+    origin = await _origin(conn, here_location, near, lat, lon, radius_km)
+    rows = (await conn.execute(_LEVELS_BY_LOCATION, {"sku_id": sku.id})).all()
 
     stocks = [_stock(row) for row in rows]
     here: LocationStock | None = None
