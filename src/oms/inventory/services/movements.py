@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,30 +51,45 @@ class _Document:
     source: Source
 
 
+class _DocumentIn(Protocol):
+    """What every document request has: a location, SKU lines, an optional reference."""
+
+    @property
+    def location(self) -> str: ...
+    @property
+    def lines(self) -> Sequence[_LineIn]: ...
+    @property
+    def reference(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
+
+
+class _LineIn(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+
 async def _open(
     session: AsyncSession,
     principal: Principal,
     action: Action,
+    data: _DocumentIn,
     *,
-    location_code: str,
-    sku_codes: Iterable[str],
     ref_type: str,
     ref_prefix: str,
-    reference: str | None,
     reason: str | None,
-    note: str | None,
 ) -> _Document:
-    location = await location_by_code(session, location_code)
+    location = await location_by_code(session, data.location)
     require_at(principal, action, location.id, location.code)
-    if reference is not None and len(reference) > MAX_REFERENCE_LENGTH:
+    if data.reference is not None and len(data.reference) > MAX_REFERENCE_LENGTH:
         raise InvalidInput(f"reference is longer than {MAX_REFERENCE_LENGTH} characters")
-    sku_ids = await sku_ids_by_code(session, sku_codes)
+    sku_ids = await sku_ids_by_code(session, (line.sku for line in data.lines))
     source = Source(
         ref_type,
-        reference or f"{ref_prefix}-{uuid.uuid4()}",
+        data.reference or f"{ref_prefix}-{uuid.uuid4()}",
         principal.actor,
         reason=reason,
-        note=note,
+        note=data.note,
     )
     return _Document(location, {sku_id: code for code, sku_id in sku_ids.items()}, source)
 
@@ -175,13 +190,10 @@ async def receive(
         session,
         principal,
         Action.RECEIVE,
-        location_code=data.location,
-        sku_codes=(line.sku for line in data.lines),
+        data,
         ref_type="receipt",
         ref_prefix="rcpt",
-        reference=data.reference,
         reason=data.reason,
-        note=data.note,
     )
     lines = _merged(doc, ((line.sku, line.quantity) for line in data.lines))
     for sku_id, quantity in lines:
@@ -203,13 +215,10 @@ async def sell(
         session,
         principal,
         Action.SELL,
-        location_code=data.location,
-        sku_codes=(line.sku for line in data.lines),
+        data,
         ref_type="sale",
         ref_prefix="sale",
-        reference=data.reference,
         reason=data.reason,
-        note=data.note,
     )
     if "walk_in" not in doc.location.capabilities:
         raise InvalidInput(
@@ -232,13 +241,10 @@ async def damage(
         session,
         principal,
         Action.DAMAGE,
-        location_code=data.location,
-        sku_codes=(line.sku for line in data.lines),
+        data,
         ref_type="damage",
         ref_prefix="dmg",
-        reference=data.reference,
         reason=data.reason or "damaged",
-        note=data.note,
     )
     lines = _merged(doc, ((line.sku, line.quantity) for line in data.lines))
     await _take_all(session, doc, MovementKind.DAMAGE, lines)
@@ -250,13 +256,10 @@ async def adjust(session: AsyncSession, principal: Principal, data: AdjustmentIn
         session,
         principal,
         Action.ADJUST,
-        location_code=data.location,
-        sku_codes=(line.sku for line in data.lines),
+        data,
         ref_type="adjustment",
         ref_prefix="adj",
-        reference=data.reference,
         reason=data.reason,
-        note=data.note,
     )
     zero = sorted(line.sku for line in data.lines if line.delta == 0)
     if zero:
@@ -288,13 +291,10 @@ async def count(session: AsyncSession, principal: Principal, data: CountIn) -> M
         session,
         principal,
         Action.COUNT,
-        location_code=data.location,
-        sku_codes=(line.sku for line in data.lines),
+        data,
         ref_type="count",
         ref_prefix="count",
-        reference=data.reference,
         reason=None,
-        note=data.note,
     )
     counted = _distinct(doc, [(line.sku, line.counted) for line in data.lines])
     deltas = []
