@@ -1,4 +1,4 @@
-"""Resolve public codes (location code, SKU code, barcode) to rows, for every feature."""
+"""Resolve public codes (location code, SKU codes) to rows, for every feature."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.db.models import Barcode, Location, Sku
-from oms.domain import gtin
+from oms.db.models import Location, Sku
 from oms.domain.errors import NotFound
 
 
@@ -32,19 +31,3 @@ async def sku_ids_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[s
     if missing:
         raise NotFound(f"unknown SKU(s): {', '.join(missing)}", skus=missing)
     return found
-
-
-async def sku_by_code_or_barcode(session: AsyncSession, ref: str) -> Sku:
-    sku = await session.scalar(select(Sku).where(Sku.code == ref))
-    if sku is None and gtin.is_valid(ref):
-        # A scanner may read the UPC-A of an item stored under its EAN-13 (and so on).
-        spellings = gtin.equivalents(gtin.normalise(ref))
-        sku = await session.scalar(
-            select(Sku)
-            .join(Barcode, Barcode.sku_id == Sku.id)
-            .where(Barcode.gtin.in_(spellings))
-            .limit(1)
-        )
-    if sku is None:
-        raise NotFound(f"no SKU with code or barcode {ref!r}", sku=ref)
-    return sku
