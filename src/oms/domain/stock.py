@@ -6,6 +6,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from oms.domain.errors import InsufficientStock
+
 # One operation never moves more than this many units of one SKU: bigger numbers are typos.
 MAX_QUANTITY = 1_000_000
 # A hold or document never has more lines than this.
@@ -63,3 +65,25 @@ def merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     for sku_id, quantity in lines:
         totals[sku_id] = totals.get(sku_id, 0) + quantity
     return sorted(totals.items())
+
+
+def insufficient_stock(
+    location_code: str, lines: Iterable[tuple[str, int, int]], *, unreserved: bool = False
+) -> InsufficientStock:
+    """The error for a refused document: each (sku, requested, free) line that is short.
+
+    ``unreserved`` says the free figure is on hand minus reserved (what may leave the
+    shelf) rather than what may be sold. Free figures are shown floored at zero.
+    """
+    short = [
+        {"sku": sku, "requested": requested, "available": max(0, free)}
+        for sku, requested, free in lines
+        if free < requested
+    ]
+    what = "unreserved stock" if unreserved else "stock"
+    return InsufficientStock(
+        f"not enough {what} at {location_code} for "
+        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
+        location=location_code,
+        lines=short,
+    )

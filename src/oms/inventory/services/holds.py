@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.db.models import Hold, HoldLine, Location, Sku
 from oms.domain.access import Action, Principal, require_at, require_visible
-from oms.domain.errors import InsufficientStock, InvalidInput, InvalidState, NotFound
-from oms.domain.stock import MAX_QUANTITY, available, merge_lines
+from oms.domain.errors import InvalidInput, InvalidState, NotFound
+from oms.domain.stock import MAX_QUANTITY, available, insufficient_stock, merge_lines
 from oms.inventory.schemas import HoldIn, HoldLineOut, HoldOut
 from oms.inventory.services.ledger import Source, current_level, unreserve
 
@@ -154,18 +154,12 @@ async def _raise_insufficient(
 ) -> None:
     """Explain every short line (the caller's transaction rolls the hold back)."""
     code_of = {sku_id: code for code, sku_id in sku_ids.items()}
-    short = []
+    checked = []
     for sku_id, quantity in lines:
         level = await current_level(session, sku_id, location_id)
         free = available(level.on_hand, level.reserved, level.safety_stock) if level else 0
-        if free < quantity:
-            short.append({"sku": code_of[sku_id], "requested": quantity, "available": free})
-    raise InsufficientStock(
-        f"not enough stock at {location_code} for "
-        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
-        location=location_code,
-        lines=short,
-    )
+        checked.append((code_of[sku_id], quantity, free))
+    raise insufficient_stock(location_code, checked)
 
 
 async def get_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:

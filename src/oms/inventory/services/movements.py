@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.catalogue.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location
 from oms.domain.access import Action, Principal, require_at
-from oms.domain.errors import InsufficientStock, InvalidInput
-from oms.domain.stock import MAX_QUANTITY, MovementKind, available, merge_lines
+from oms.domain.errors import InvalidInput
+from oms.domain.stock import MAX_QUANTITY, MovementKind, available, insufficient_stock, merge_lines
 from oms.inventory.schemas import (
     AdjustmentIn,
     CountIn,
@@ -166,20 +166,10 @@ async def _raise_short(
     unreserved = {row.sku_id: row.on_hand - row.reserved for row in rows}
     for sku_id, quantity in applied:
         unreserved[sku_id] += quantity
-    short = [
-        {
-            "sku": doc.code_of[sku_id],
-            "requested": quantity,
-            "available": max(0, unreserved.get(sku_id, 0)),
-        }
-        for sku_id, quantity in takes
-        if unreserved.get(sku_id, 0) < quantity
-    ]
-    raise InsufficientStock(
-        f"not enough unreserved stock at {doc.location.code} for "
-        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
-        location=doc.location.code,
-        lines=short,
+    raise insufficient_stock(
+        doc.location.code,
+        ((doc.code_of[sku_id], quantity, unreserved.get(sku_id, 0)) for sku_id, quantity in takes),
+        unreserved=True,
     )
 
 

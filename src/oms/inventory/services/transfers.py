@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased
 from oms.catalogue.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location, Sku, Transfer, TransferLine
 from oms.domain.access import Action, Principal, require, require_at
-from oms.domain.errors import InsufficientStock, InvalidInput, InvalidState, NotFound
-from oms.domain.stock import MAX_QUANTITY, MovementKind, merge_lines
+from oms.domain.errors import InvalidInput, InvalidState, NotFound
+from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
 from oms.inventory.schemas import (
     TransferIn,
     TransferLineOut,
@@ -113,18 +113,11 @@ async def _raise_insufficient(
     buffer, not a physical one), matching what ``take_free_on_hand`` allows.
     """
     code_of = {sku_id: code for code, sku_id in sku_ids.items()}
-    short = []
+    checked = []
     for sku_id, quantity in untaken:
         level = await current_level(session, sku_id, source.id)
-        free = max(0, level.on_hand - level.reserved) if level else 0
-        if free < quantity:
-            short.append({"sku": code_of[sku_id], "requested": quantity, "available": free})
-    raise InsufficientStock(
-        f"not enough unreserved stock at {source.code} for "
-        + ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short),
-        location=source.code,
-        lines=short,
-    )
+        checked.append((code_of[sku_id], quantity, level.on_hand - level.reserved if level else 0))
+    raise insufficient_stock(source.code, checked, unreserved=True)
 
 
 async def receive_transfer(
