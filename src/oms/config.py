@@ -35,6 +35,14 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     hold_sweep_seconds: float = 15.0
     outbox_poll_seconds: float = 1.0
     idempotency_ttl_hours: int = 24
+    # Customer messages: without an SMTP URL they are only logged (development).
+    smtp_url: str | None = None
+    smtp_from: str = "OMS <no-reply@localhost>"
+    # Public tracking look-ups per client IP per minute, per order number per hour, and
+    # unknown-token requests per client IP per minute (slows guessing).
+    track_lookups_per_minute: int = 10
+    track_lookups_per_order_per_hour: int = 20
+    track_misses_per_minute: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -13,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.auth.tokens import hash_secret
 from oms.catalogue.schemas import LocationIn
+from oms.channels.schemas import ChannelIn
+from oms.channels.services import channel_policy
 from oms.db.models import ApiToken, ApiTokenLocation, Location, Sku
 from oms.demo.catalogue_data import FEATURED_SKU, STORES, WAREHOUSE_CODE
+from oms.demo.channels_data import CHANNELS, seed_demo_channels
 from oms.demo.seed import (
     ADMIN_NAME,
     DemoToken,
@@ -226,3 +230,70 @@ async def test_banner_and_its_sample_request(
     body = response.json()
     assert body["sku"] == FEATURED_SKU
     assert body["nearby"]
+
+
+_COUNT_CHANNELS = text("SELECT count(*) FROM channel WHERE code = ANY(:codes)")
+# Orders from other tests may point at a demo channel; those rows must stay.
+_DELETE_UNUSED_CHANNELS = text(
+    "DELETE FROM channel c WHERE c.code = ANY(:codes)"
+    " AND NOT EXISTS (SELECT 1 FROM sales_order o WHERE o.channel_id = c.id)"
+)
+
+
+async def test_demo_channels(seeded: bool, sessionmaker: Maker) -> None:
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        found = {c.code: await channel_policy(conn, c.code) for c in CHANNELS}
+        codes_of = dict((await session.execute(select(Location.id, Location.code))).all())
+    policies = {code: policy for code, policy in found.items() if policy is not None}
+    assert set(policies) == {"POS", "WEB", "AMAZON", "EBAY"}
+    pos, web, amazon, ebay = (policies[c] for c in ("POS", "WEB", "AMAZON", "EBAY"))
+    assert (pos.kind, pos.currency, pos.backorders) == ("pos", "GBP", False)
+    assert (web.kind, web.currency, web.backorders, web.transfer_to_store) == (
+        "web",
+        "GBP",
+        True,
+        True,
+    )
+    assert web.max_split == 2
+    for market in (amazon, ebay):
+        assert (market.kind, market.currency, market.backorders) == ("marketplace", "GBP", False)
+        assert market.max_split == 1
+    # The warehouse and the two stores with the most daily capacity.
+    assert amazon.eligible_location_ids is not None
+    assert {codes_of[i] for i in amazon.eligible_location_ids} == {
+        WAREHOUSE_CODE,
+        "MAN-CITY",
+        "MAN-STOCKPORT",
+    }
+    for policy in (pos, web, ebay):
+        assert policy.eligible_location_ids is None
+    assert all(policy.active and policy.routing_rules == () for policy in policies.values())
+    # Everything the API would accept for a channel.
+    for channel in CHANNELS:
+        fields = dataclasses.asdict(channel)
+        msgspec.convert({**fields, "locations": list(channel.locations)}, ChannelIn)
+
+    # Seeding again adds nothing.
+    async with sessionmaker() as session, session.begin():
+        assert await seed_demo_channels(session) == []
+        assert await seed_demo(session) is False
+    async with sessionmaker() as session:
+        count = await session.scalar(_COUNT_CHANNELS, {"codes": [c.code for c in CHANNELS]})
+    assert count == len(CHANNELS)
+
+    # A demo seeded before channels existed gains them on the next start (rolled back here).
+    async with sessionmaker() as session, session.begin():
+        codes = {"codes": [c.code for c in CHANNELS]}
+        await session.execute(_DELETE_UNUSED_CHANNELS, codes)
+        assert await seed_demo(session) is False
+        conn = await session.connection()
+        amazon_again = await channel_policy(conn, "AMAZON")
+        assert amazon_again is not None
+        assert amazon_again.eligible_location_ids == amazon.eligible_location_ids
+        assert await session.scalar(_COUNT_CHANNELS, codes) == len(CHANNELS)
+        await session.rollback()
+    async with sessionmaker() as session:
+        kept = await channel_policy(await session.connection(), "AMAZON")
+    assert kept is not None
+    assert kept.id == amazon.id

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.auth.tokens import create_token
-from oms.db.models import Location, Sku
+from oms.db.models import Channel, ChannelLocation, Location, Sku
 from oms.domain.stock import MovementKind
 from oms.inventory.services.audit import AuditReport, run_audit
 from oms.inventory.services.ledger import Source, add_on_hand
@@ -61,6 +61,30 @@ class World:
             sku = Sku(**values)
             session.add(sku)
         return sku
+
+    async def channel(self, **overrides: Any) -> Channel:
+        """A uniquely coded channel; ``locations=(loc, ...)`` makes only those eligible."""
+        locations: tuple[Location, ...] = tuple(overrides.pop("locations", ()))
+        values: dict[str, Any] = {
+            "code": unique("CH"),
+            "name": "Test channel",
+            "kind": "web",
+            "currency": "GBP",
+            "backorders": False,
+            "transfer_to_store": False,
+            "max_split": 2,
+            "routing_rules": [],
+            "pickup_hold_days": 7,
+        }
+        values.update(overrides)
+        async with self.sessionmaker() as session, session.begin():
+            channel = Channel(**values)
+            session.add(channel)
+            await session.flush()
+            session.add_all(
+                ChannelLocation(channel_id=channel.id, location_id=loc.id) for loc in locations
+            )
+        return channel
 
     async def stock(
         self, sku: Sku, location: Location, on_hand: int, safety_stock: int = 0

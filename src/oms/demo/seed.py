@@ -32,6 +32,7 @@ from oms.demo.catalogue_data import (
     DemoLocation,
     size_label,
 )
+from oms.demo.channels_data import seed_demo_channels
 from oms.domain import gtin
 from oms.domain.stock import MovementKind
 from oms.inventory.services.ledger import Source, add_on_hand
@@ -247,10 +248,13 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> bool:
     await session.execute(_LOCK)
     present = await session.scalar(select(Location.id).where(Location.code == WAREHOUSE_CODE))
     if present is not None:
+        # A demo made before channels existed gains them; existing ones are left alone.
+        await seed_demo_channels(session)
         return False
     places = await _insert_locations(session)
     skus = await _insert_catalogue(session, demo_skus())
     await _receive(session, plan_stock(seed), skus, places)
+    await seed_demo_channels(session)
     return True
 
 

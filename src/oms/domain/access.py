@@ -1,7 +1,8 @@
 """Who may do what, where: pure rules over a principal, no I/O.
 
 Roles: ``admin`` does everything; ``store_manager`` and ``associate`` act only at the
-locations on their token; ``integration`` is a channel's machine client (holds only).
+locations on their token; ``integration`` is a channel's machine client (holds, and the
+orders of its own channel). Only a store manager may hand over a pickup without its code.
 Reading network-wide availability is open to every role (associates must see what the
 store down the road has); the ledger, holds and transfers of a location are not.
 """
@@ -30,6 +31,14 @@ class Action(enum.Enum):
     TRANSFER_OUT = "transfer_out"
     TRANSFER_IN = "transfer_in"
     READ_LOCATION_DETAIL = "read_location_detail"
+    MANAGE_CHANNELS = "manage_channels"
+    PLACE_ORDER = "place_order"  # integration tokens: only for their own channel
+    READ_ORDERS = "read_orders"  # scoped tokens: orders with work at their locations
+    CHANGE_ORDER = "change_order"  # cancel, edit quantities
+    FULFIL = "fulfil"  # pick, pack, ship, hand over, reject at a location
+    OVERRIDE_PICKUP_CODE = "override_pickup_code"
+    RETURN = "return"  # take a return in at a location
+    READ_CUSTOMERS = "read_customers"
 
 
 _SCOPED_ROLES = frozenset({"store_manager", "associate"})
@@ -47,6 +56,13 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.TRANSFER_OUT,
             Action.TRANSFER_IN,
             Action.READ_LOCATION_DETAIL,
+            Action.PLACE_ORDER,
+            Action.READ_ORDERS,
+            Action.CHANGE_ORDER,
+            Action.FULFIL,
+            Action.OVERRIDE_PICKUP_CODE,
+            Action.RETURN,
+            Action.READ_CUSTOMERS,
         }
     ),
     "associate": frozenset(
@@ -58,9 +74,18 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.HOLD,
             Action.TRANSFER_IN,
             Action.READ_LOCATION_DETAIL,
+            Action.PLACE_ORDER,
+            Action.READ_ORDERS,
+            Action.CHANGE_ORDER,
+            Action.FULFIL,
+            Action.RETURN,
+            Action.READ_CUSTOMERS,
         }
     ),
-    "integration": frozenset({Action.HOLD}),
+    # A channel's machine client: holds, and its own channel's orders.
+    "integration": frozenset(
+        {Action.HOLD, Action.PLACE_ORDER, Action.READ_ORDERS, Action.CHANGE_ORDER}
+    ),
 }
 
 

@@ -49,6 +49,25 @@ class IdempotencyKeyReused(DomainError):
     title = "Idempotency-Key reused with a different request"
 
 
+class Contended(DomainError):
+    """Other requests kept taking the same stock while this one re-planned: try again."""
+
+    code = "busy"
+    title = "Too many concurrent changes to the same stock"
+    retry_after = 1  # seconds
+
+
+class RateLimited(DomainError):
+    """Too many requests from one caller (or for one key) in the current window."""
+
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, retry_after)  # seconds
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Not allowed for this token"

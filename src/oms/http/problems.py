@@ -40,6 +40,8 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidState: HTTP_409_CONFLICT,
     errors.IdempotencyKeyReused: HTTP_422_UNPROCESSABLE_ENTITY,
     errors.Forbidden: HTTP_403_FORBIDDEN,
+    errors.Contended: 503,
+    errors.RateLimited: 429,
     errors.Unauthenticated: HTTP_401_UNAUTHORIZED,
 }
 
@@ -101,7 +103,11 @@ def domain_error_handler(
     status = next(
         (s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST
     )
-    return problem_response(request, status, exc.code, exc.title, exc.detail, extra=exc.extra)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return problem_response(
+        request, status, exc.code, exc.title, exc.detail, extra=exc.extra, headers=headers
+    )
 
 
 def validation_error_handler(

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.inventory.services.holds import release_expired_holds
+from oms.notifications import jobs as notification_jobs
+from oms.notifications.senders import sender_for
 from oms.system.maintenance import purge_idempotency_keys
 from oms.worker.broker import ensure_async_support
 
@@ -49,6 +51,10 @@ class JobDatabase:
                 self._engine = make_engine(url, self._settings)
                 self._sessionmaker = make_sessionmaker(self._engine)
             return self._sessionmaker
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     async def dispose(self) -> None:
         """Close the pool on the loop that opened it; a later job opens a new one."""
@@ -110,7 +116,18 @@ def register_actors(
         if purged:
             log.info("idempotency keys purged", extra={"keys": purged})
 
+    sender = sender_for(database.settings)
+
+    async def send_notification(notification_id: int) -> None:
+        await notification_jobs.send_notification(database.sessionmaker, sender, notification_id)
+
     specs = [
+        ActorSpec(
+            notification_jobs.SEND_NOTIFICATION,
+            send_notification,
+            notification_jobs.NOTIFICATIONS_QUEUE,
+            120_000,
+        ),
         ActorSpec(EXPIRE_HOLDS, expire_holds, MAINTENANCE_QUEUE, 60_000, max_age_ms=300_000),
         ActorSpec(
             PURGE_IDEMPOTENCY_KEYS, purge_keys, MAINTENANCE_QUEUE, 120_000, max_age_ms=3_600_000

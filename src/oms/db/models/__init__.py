@@ -1,6 +1,16 @@
 """All tables, imported here so that ``Base.metadata`` is complete for Alembic."""
 
 from oms.db.models.catalogue import Barcode, Location, Sku
+from oms.db.models.fulfilment import (
+    FULFILMENT_METHODS,
+    FULFILMENT_STATES,
+    Fulfilment,
+    FulfilmentLine,
+    LocationDayLoad,
+    Notification,
+    OrderReturn,
+    OrderReturnLine,
+)
 from oms.db.models.inventory import (
     MOVEMENT_KINDS,
     Hold,
@@ -10,27 +20,57 @@ from oms.db.models.inventory import (
     Transfer,
     TransferLine,
 )
+from oms.db.models.orders import (
+    CHANNEL_KINDS,
+    ORDER_STATUSES,
+    Channel,
+    ChannelLocation,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    RoutingDecision,
+)
 from oms.db.models.platform import (
     ROLES,
     ApiToken,
     ApiTokenLocation,
     IdempotencyKey,
     OutboxMessage,
+    RateLimitWindow,
     StockImport,
 )
 
 __all__ = [
+    "CHANNEL_KINDS",
+    "FULFILMENT_METHODS",
+    "FULFILMENT_STATES",
     "MOVEMENT_KINDS",
+    "ORDER_STATUSES",
     "ROLES",
     "ApiToken",
     "ApiTokenLocation",
     "Barcode",
+    "Channel",
+    "ChannelLocation",
+    "Customer",
+    "Fulfilment",
+    "FulfilmentLine",
     "Hold",
     "HoldLine",
     "IdempotencyKey",
     "InventoryLevel",
     "Location",
+    "LocationDayLoad",
+    "Notification",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderReturn",
+    "OrderReturnLine",
     "OutboxMessage",
+    "RateLimitWindow",
+    "RoutingDecision",
     "Sku",
     "StockImport",
     "StockMovement",

@@ -101,6 +101,7 @@ class Hold(Base):
     __tablename__ = "hold"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'released', 'expired', 'consumed')", name="status"),
+        CheckConstraint("purpose IN ('cart', 'order')", name="purpose"),
         Index(
             "ix_hold_active_expiry",
             "expires_at",
@@ -112,6 +113,8 @@ class Hold(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     location_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("location.id"))
     status: Mapped[str] = mapped_column(String(16))
+    # "order" holds belong to the fulfilment with the same id and change only through it.
+    purpose: Mapped[str] = mapped_column(String(8), default="cart", server_default="cart")
     reference: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(100))

@@ -100,3 +100,13 @@ class StockImport(Base):
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_at_column()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimitWindow(Base):
+    """Hits per caller key in a fixed time window (shared by every API process)."""
+
+    __tablename__ = "rate_limit_window"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

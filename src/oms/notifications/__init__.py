@@ -1,0 +1,1 @@
+"""Customer notifications: rendered and stored with the change that caused them, sent by a job."""

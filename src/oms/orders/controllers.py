@@ -1,0 +1,136 @@
+"""HTTP routes for orders: intake, reading, cancelling and editing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from oms.http.deps import Caller, DbSession
+from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.orders.schemas import (
+    CancelIn,
+    EditIn,
+    OrderEventOut,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    RoutingDecisionOut,
+)
+from oms.orders.services import changes, placement, queries
+from oms.schemas import Limit
+
+
+class OrderController(Controller):
+    path = "/orders"
+    tags = ["orders"]
+
+    @post(
+        "/",
+        summary="Place an order from any channel: route, reserve and record it",
+        description=(
+            "Routes every line (pickup in store, ship from store or warehouse), reserves the"
+            " stock and records the order, its fulfilments, the routing decision and the"
+            " timeline in one transaction. 201 for a new order; 200 with the existing order"
+            " when the channel's external id was seen before. When nothing can fulfil a line"
+            " the channel's policy decides: 409 `insufficient_stock` with per-line"
+            " availability, or a backorder."
+        ),
+        status_code=201,
+    )
+    async def place_order(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[OrderIn],
+        db_session: DbSession,
+        principal: Caller,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[OrderOut]:
+        status = 201
+
+        async def produce() -> OrderOut:
+            nonlocal status
+            order, created = await placement.place_order(db_session, principal, data)
+            status = 201 if created else 200
+            return order
+
+        response = await idempotent(request, db_session, principal, idempotency_key, 201, produce)
+        if response.status_code == 201 and status == 200:
+            response.status_code = 200
+        return response
+
+    @get("/", summary="Orders, newest first (filter by channel, status, customer, location)")
+    async def list_orders(
+        self,
+        db_session: DbSession,
+        principal: Caller,
+        channel: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        customer: FromQuery[uuid.UUID | None] = None,
+        location: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[Limit, QueryParameter(description="Page size")] = 50,
+    ) -> OrderPage:
+        conn = await db_session.connection()
+        return await queries.list_orders(
+            conn,
+            principal,
+            channel=channel,
+            status=status,
+            customer=customer,
+            location=location,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @get("/{order_id:uuid}", summary="An order with its lines and fulfilments")
+    async def get_order(
+        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+    ) -> OrderOut:
+        return await queries.order_for(await db_session.connection(), principal, order_id)
+
+    @get("/{order_id:uuid}/events", summary="The order's timeline, oldest first")
+    async def get_events(
+        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+    ) -> list[OrderEventOut]:
+        return await queries.order_events(await db_session.connection(), principal, order_id)
+
+    @get(
+        "/{order_id:uuid}/routing",
+        summary="Every routing decision for the order, with each candidate and why",
+    )
+    async def get_routing(
+        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+    ) -> list[RoutingDecisionOut]:
+        return await queries.routing_decisions(await db_session.connection(), principal, order_id)
+
+    @post(
+        "/{order_id:uuid}/cancel",
+        summary="Cancel the whole order or some units of some lines",
+        description="Releases exactly the stock held for the cancelled units.",
+        status_code=200,
+    )
+    async def cancel_order(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[CancelIn],
+        db_session: DbSession,
+        principal: Caller,
+    ) -> OrderOut:
+        return await changes.cancel(db_session, principal, order_id, data)
+
+    @post(
+        "/{order_id:uuid}/edit",
+        summary="Change line quantities before picking starts",
+        status_code=200,
+    )
+    async def edit_order(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[EditIn],
+        db_session: DbSession,
+        principal: Caller,
+    ) -> OrderOut:
+        return await changes.edit(db_session, principal, order_id, data)

@@ -1,0 +1,223 @@
+"""Request and response bodies for orders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from oms.catalogue.schemas import Address, Latitude, Longitude, Name
+from oms.domain.stock import MAX_LINES
+from oms.schemas import Code, Input, LocationCode, Output, Quantity, ReasonCode
+
+# Every struct restates frozen=True: type checkers do not carry it over from the base.
+
+ChannelCode = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._\-]+$")
+]
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+Currency = Annotated[
+    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["GBP"])
+]
+# Minor units (pence, cents): money is never a float.
+MinorUnits = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+Email = Annotated[str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()\-.]+$")]
+DeliveryIndex = Annotated[int, msgspec.Meta(ge=0, le=19)]
+LineNo = Annotated[int, msgspec.Meta(ge=1, le=MAX_LINES)]
+
+
+class CustomerIn(Input, frozen=True, kw_only=True):
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+
+    def __post_init__(self) -> None:
+        if self.email is None and self.phone is None:
+            raise ValueError("customer: give an email or a phone number")
+
+
+class ShipTo(Input, frozen=True, kw_only=True, tag="ship", tag_field="method"):
+    """Deliver to an address; without lat/lon the service places it by postcode or city."""
+
+    address: Address
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+    def __post_init__(self) -> None:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("delivery: give both lat and lon, or neither")
+
+
+class PickUpAt(Input, frozen=True, kw_only=True, tag="pickup", tag_field="method"):
+    """Collect from a store."""
+
+    location: LocationCode
+
+
+Delivery = ShipTo | PickUpAt
+
+
+class OrderLineIn(Input, frozen=True, kw_only=True):
+    sku: Code
+    quantity: Quantity
+    unit_price: MinorUnits
+    currency: Currency
+    delivery: DeliveryIndex = 0
+
+
+class MoneyIn(Input, frozen=True, kw_only=True):
+    amount: MinorUnits
+    currency: Currency
+
+
+class OrderIn(Input, frozen=True, kw_only=True):
+    channel: ChannelCode
+    external_id: ExternalId
+    customer: CustomerIn
+    lines: Annotated[list[OrderLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    deliveries: Annotated[list[Delivery], msgspec.Meta(min_length=1, max_length=20)]
+    # Optional: the total the channel computed; refused if it differs from the lines' sum.
+    total: MoneyIn | None = None
+
+    def __post_init__(self) -> None:
+        currencies = {line.currency for line in self.lines}
+        if len(currencies) > 1:
+            raise ValueError(f"lines: one currency per order, got {sorted(currencies)}")
+        for number, line in enumerate(self.lines, start=1):
+            if line.delivery >= len(self.deliveries):
+                raise ValueError(
+                    f"lines: line {number} names delivery {line.delivery}, which is not given"
+                )
+        used = {line.delivery for line in self.lines}
+        unused = sorted(set(range(len(self.deliveries))) - used)
+        if unused:
+            raise ValueError(f"deliveries: {unused} have no lines")
+
+
+class LineChange(Input, frozen=True, kw_only=True):
+    line_no: LineNo
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class CancelIn(Input, frozen=True, kw_only=True):
+    """Cancel the whole order (no lines) or the given units of some lines."""
+
+    reason: ReasonCode = "customer_request"
+    lines: Annotated[list[LineChange], msgspec.Meta(max_length=MAX_LINES)] | None = None
+
+
+class EditIn(Input, frozen=True, kw_only=True):
+    """New quantities for some lines (0 cancels the line); only before picking starts."""
+
+    lines: Annotated[list[LineChange], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+
+
+# ---- responses ---------------------------------------------------------------------------
+
+
+class CustomerOut(Output, frozen=True, kw_only=True):
+    id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class OrderLineOut(Output, frozen=True, kw_only=True):
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price: int
+    line_total: int
+    delivery: int
+    allocated: int
+    backordered: int
+    cancelled: int
+
+
+class FulfilmentLineOut(Output, frozen=True, kw_only=True):
+    line_no: int
+    sku: str
+    quantity: int
+    short: int
+
+
+FulfilmentState = Literal[
+    "pending",
+    "picking",
+    "packed",
+    "shipped",
+    "ready_for_pickup",
+    "picked_up",
+    "rejected",
+    "cancelled",
+]
+
+
+class FulfilmentOut(Output, frozen=True, kw_only=True):
+    id: uuid.UUID
+    location: str
+    method: Literal["ship", "pickup", "transfer"]
+    delivery: int
+    state: FulfilmentState
+    lines: list[FulfilmentLineOut]
+    destination: str | None = None  # transfer: the pickup store it feeds
+    awaits: uuid.UUID | None = None  # pickup: the transfer it waits for
+    carrier: str | None = None
+    tracking_number: str | None = None
+    reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderOut(Output, frozen=True, kw_only=True):
+    id: uuid.UUID
+    number: int
+    channel: str
+    external_id: str
+    status: str
+    customer: CustomerOut
+    currency: str
+    total: int
+    lines: list[OrderLineOut]
+    deliveries: list[dict[str, Any]]
+    fulfilments: list[FulfilmentOut]
+    tracking_token: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderSummary(Output, frozen=True, kw_only=True):
+    id: uuid.UUID
+    number: int
+    channel: str
+    external_id: str
+    status: str
+    customer_name: str
+    currency: str
+    total: int
+    created_at: datetime
+
+
+class OrderPage(Output, frozen=True, kw_only=True):
+    items: list[OrderSummary]
+    next_cursor: str | None = None
+
+
+class OrderEventOut(Output, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    actor: str
+    fulfilment_id: uuid.UUID | None
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+class RoutingDecisionOut(Output, frozen=True, kw_only=True):
+    id: int
+    trigger: str
+    attempts: int
+    explanation: dict[str, Any]
+    created_at: datetime

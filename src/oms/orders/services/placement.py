@@ -1,0 +1,258 @@
+"""Place an order: validate, deduplicate, route, reserve, persist — one transaction.
+
+Round trips on the common path: resolve codes, channel policy, customer, candidates, then
+one statement that writes everything (under a savepoint, so a lost race re-plans).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from oms.channels.services import ChannelPolicy, channel_policy
+from oms.customers.matching import match_or_create_customer
+from oms.domain.access import Action, Principal, require
+from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
+from oms.domain.routing import Candidate, Plan, Policy
+from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
+from oms.orders.services import groups as group_builder
+from oms.orders.services.planning import Written, plan_and_write, read_candidates
+from oms.orders.services.queries import get_order_out, placed_order_out
+from oms.orders.services.routing_sql import PLACE
+
+_RESOLVE = text(
+    """
+    SELECT 'sku' AS kind, id, code, NULL AS pickup FROM sku
+     WHERE code = ANY(CAST(:skus AS text[])) AND active
+    UNION ALL
+    SELECT 'location', id, code, 'pickup' = ANY(capabilities) FROM location
+     WHERE code = ANY(CAST(:locations AS text[])) AND active
+    UNION ALL
+    SELECT 'order', NULL, CAST(id AS text), NULL FROM sales_order
+     WHERE channel_id = :channel_id AND external_id = :external_id
+    """
+)
+
+
+async def place_order(
+    session: AsyncSession, principal: Principal, data: OrderIn
+) -> tuple[OrderOut, bool]:
+    """The order, and whether this call created it (False: it already existed)."""
+    require(principal, Action.PLACE_ORDER)
+    if principal.role == "integration" and principal.channel_code != data.channel:
+        raise Forbidden(f"this token places orders only for channel {principal.channel_code!r}")
+    conn = await session.connection()
+    channel = await channel_policy(conn, data.channel)
+    if channel is None or not channel.active:
+        raise NotFound(f"channel {data.channel!r} not found", channel=data.channel)
+    currency = data.lines[0].currency
+    if currency != channel.currency:
+        raise InvalidInput(
+            f"channel {channel.code} sells in {channel.currency}, not {currency}",
+            currency=currency,
+        )
+    total = sum(line.quantity * line.unit_price for line in data.lines)
+    if data.total is not None and (data.total.amount, data.total.currency) != (total, currency):
+        raise InvalidInput(
+            f"total {data.total.amount} {data.total.currency} does not match the lines'"
+            f" {total} {currency}",
+            expected=total,
+        )
+    sku_ids, pickup_ids, existing = await _resolve(conn, data, channel.id)
+    if existing is not None:
+        return await get_order_out(conn, existing), False
+
+    customer_id = await match_or_create_customer(
+        conn, name=data.customer.name, email=data.customer.email, phone=data.customer.phone
+    )
+    deliveries = group_builder.stored_deliveries(data)
+    groups = group_builder.from_request(data, deliveries, sku_ids, pickup_ids)
+    wanted_skus, always = sorted(set(sku_ids.values())), list(pickup_ids.values())
+    candidates = await read_candidates(conn, wanted_skus, always)
+    order_id = uuid.uuid4()
+    lines = list(enumerate(data.lines, start=1))
+    base = {
+        "order_id": order_id,
+        "channel_id": channel.id,
+        "external_id": data.external_id,
+        "customer_id": customer_id,
+        "customer_name": data.customer.name,
+        "email": data.customer.email,
+        "phone": data.customer.phone,
+        "currency": currency,
+        "total": total,
+        "deliveries": json.dumps(deliveries),
+        "deliveries_list": deliveries,
+        # 192 random bits: the tracking page's only secret.
+        "tracking_token": secrets.token_urlsafe(24),
+        "actor": principal.actor,
+        "reference": f"order {data.channel}/{data.external_id}",
+        "trigger": "placement",
+        "ol_line": [n for n, _ in lines],
+        "ol_sku": [sku_ids[line.sku] for _, line in lines],
+        "ol_quantity": [line.quantity for _, line in lines],
+        "ol_price": [line.unit_price for _, line in lines],
+        "ol_delivery": [line.delivery for _, line in lines],
+        "ol_cancelled": [0] * len(lines),
+    }
+
+    def accept(plan_: Plan, seen: list[Candidate]) -> dict[str, Any]:
+        short = _unallocated_by_line(plan_)
+        if short and not channel.backorders:
+            raise _rejection(plan_, data, seen, channel, short)
+        return {
+            "ol_backordered": [short.get(n, 0) for n, _ in lines],
+            "status": "backordered" if short else "open",
+        }
+
+    def events(plan_: Plan) -> list[tuple[str, dict[str, Any]]]:
+        placed = ("order.placed", {"channel": data.channel, "total": total, "currency": currency})
+        short = _unallocated_by_line(plan_)
+        if not short:
+            return [placed]
+        return [placed, ("order.backordered", {"lines": {str(k): v for k, v in short.items()}})]
+
+    written = await plan_and_write(
+        conn,
+        PLACE,
+        base,
+        groups,
+        candidates,
+        _policy(channel),
+        sku_ids=wanted_skus,
+        always=always,
+        accept=accept,
+        extra_events=events,
+    )
+    if written is None:  # a concurrent duplicate committed first: answer with it
+        existing = await _existing(conn, channel.id, data.external_id)
+        return await get_order_out(conn, existing), False
+    return _placed(written, data, base, sku_ids, written.candidates), True
+
+
+def _policy(channel: ChannelPolicy) -> Policy:
+    return Policy(
+        rules=channel.routing_rules,
+        max_split=channel.max_split,
+        transfer_to_store=channel.transfer_to_store,
+        eligible_location_ids=channel.eligible_location_ids,
+    )
+
+
+async def _resolve(
+    conn: AsyncConnection, data: OrderIn, channel_id: int
+) -> tuple[dict[str, int], dict[str, int], uuid.UUID | None]:
+    wanted = {line.sku for line in data.lines}
+    stores = {d.location for d in data.deliveries if isinstance(d, PickUpAt)}
+    rows = (
+        await conn.execute(
+            _RESOLVE,
+            {
+                "skus": sorted(wanted),
+                "locations": sorted(stores),
+                "channel_id": channel_id,
+                "external_id": data.external_id,
+            },
+        )
+    ).all()
+    existing = next((uuid.UUID(r.code) for r in rows if r.kind == "order"), None)
+    if existing is not None:
+        return {}, {}, existing
+    sku_ids = {r.code: r.id for r in rows if r.kind == "sku"}
+    missing = sorted(wanted - sku_ids.keys())
+    if missing:
+        raise NotFound(f"unknown SKU(s): {', '.join(missing)}", skus=missing)
+    pickup_ids = {r.code: r.id for r in rows if r.kind == "location"}
+    unknown = sorted(stores - pickup_ids.keys())
+    if unknown:
+        raise NotFound(f"unknown location(s): {', '.join(unknown)}", locations=unknown)
+    no_pickup = sorted(r.code for r in rows if r.kind == "location" and not r.pickup)
+    if no_pickup:
+        raise InvalidInput(
+            f"{', '.join(no_pickup)} does not offer pickup in store", locations=no_pickup
+        )
+    return sku_ids, pickup_ids, None
+
+
+async def _existing(conn: AsyncConnection, channel_id: int, external_id: str) -> uuid.UUID:
+    found = await conn.scalar(
+        text("SELECT id FROM sales_order WHERE channel_id = :c AND external_id = :e"),
+        {"c": channel_id, "e": external_id},
+    )
+    assert found is not None  # the statement saw it conflict, and it has committed
+    return found  # type: ignore[no-any-return]
+
+
+def _unallocated_by_line(plan_: Plan) -> dict[int, int]:
+    short: dict[int, int] = defaultdict(int)
+    for _, demand in plan_.unallocated:
+        short[demand.line_no] += demand.quantity
+    return dict(short)
+
+
+def _rejection(
+    plan_: Plan,
+    data: OrderIn,
+    candidates: list[Candidate],
+    channel: ChannelPolicy,
+    short: dict[int, int],
+) -> InsufficientStock:
+    """Per short line: what was asked, what could be allocated, what the network has."""
+    eligible = channel.eligible_location_ids
+    lines = []
+    for line_no, missing in sorted(short.items()):
+        line = data.lines[line_no - 1]
+        sku_id = next(iter({d.sku_id for _, d in plan_.unallocated if d.line_no == line_no}))
+        network = sum(
+            c.available.get(sku_id, 0)
+            for c in candidates
+            if eligible is None or c.location_id in eligible
+        )
+        lines.append(
+            {
+                "line_no": line_no,
+                "sku": line.sku,
+                "requested": line.quantity,
+                "allocatable": line.quantity - missing,
+                "available_in_network": network,
+            }
+        )
+    alternatives = {
+        str(group.get("delivery")): group["alternatives"]
+        for group in plan_.explanation.get("groups", [])
+        if group.get("alternatives")
+    }
+    described = ", ".join(
+        f"line {entry['line_no']} {entry['sku']} ({entry['allocatable']} of {entry['requested']})"
+        for entry in lines
+    )
+    return InsufficientStock(
+        f"cannot fulfil {described}", lines=lines, pickup_alternatives=alternatives
+    )
+
+
+def _placed(
+    written: Written,
+    data: OrderIn,
+    base: dict[str, Any],
+    sku_ids: dict[str, int],
+    candidates: list[Candidate],
+) -> OrderOut:
+    location_code = {c.location_id: c.code for c in candidates}
+    return placed_order_out(
+        written,
+        data,
+        order_id=base["order_id"],
+        customer_id=base["customer_id"],
+        tracking_token=base["tracking_token"],
+        total=base["total"],
+        backordered=dict(zip(base["ol_line"], written.params["ol_backordered"], strict=True)),
+        location_code=location_code,
+        sku_code={v: k for k, v in sku_ids.items()},
+    )

@@ -1,0 +1,217 @@
+"""Plan and reserve: read candidates, ask the routing engine, write the plan, re-plan on a
+lost race. Shared by order placement and by later allocations of the same order
+(re-routing after a short pick, backorders that can now be met)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from oms.domain.errors import Contended
+from oms.domain.routing import Allocation, Candidate, Group, Plan, Policy, plan
+from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS
+
+# A lost race re-plans from fresh figures; the last attempt first locks every candidate
+# level (in the global lock order), so its plan cannot lose and placement always ends.
+MAX_ATTEMPTS = 3
+
+_SAVEPOINT = text("SAVEPOINT plan_attempt")
+_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT plan_attempt")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewFulfilment:
+    id: uuid.UUID
+    delivery_no: int
+    location_id: int
+    method: str
+    destination_location_id: int | None
+    awaits_fulfilment_id: uuid.UUID | None
+    lines: tuple[tuple[int, int, int], ...]  # (line_no, sku_id, quantity) to be handed over
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Written:
+    plan: Plan
+    fulfilments: tuple[NewFulfilment, ...]
+    row: Row[Any]  # the write statement's outcome (order number, created_at, ...)
+    attempts: int
+    params: dict[str, Any]  # what was written
+    candidates: list[Candidate]  # what the written plan was made from
+
+
+async def read_candidates(
+    conn: AsyncConnection, sku_ids: Sequence[int], always: Sequence[int], *, lock: bool = False
+) -> list[Candidate]:
+    """Active locations holding any of ``sku_ids``, plus ``always`` (pickup stores).
+
+    ``lock`` first locks those levels and store loads until the transaction (or the
+    savepoint) ends, so the figures read cannot change before the plan is written.
+    """
+    params = {"sku_ids": list(sku_ids), "always": list(always)}
+    if lock:
+        await conn.execute(LOCK_CANDIDATE_LEVELS, params)
+    rows = await conn.execute(CANDIDATES, params)
+    return [
+        Candidate(
+            location_id=r.id,
+            code=r.code,
+            kind=r.kind,
+            lat=r.lat,
+            lon=r.lon,
+            priority=r.priority,
+            capabilities=frozenset(r.capabilities),
+            capacity_left=max(0, r.capacity_left),
+            available={s: max(0, a) for s, a in zip(r.sku_ids, r.available, strict=True)},
+        )
+        for r in rows
+    ]
+
+
+def fulfilments_for(plan_: Plan) -> tuple[NewFulfilment, ...]:
+    """One fulfilment per allocation; a pickup waiting for transfers hands over their units
+    too, so its lines are its own units plus everything sent to it."""
+    ids = {index: uuid.uuid4() for index in range(len(plan_.allocations))}
+    transfers_to: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, allocation in enumerate(plan_.allocations):
+        if allocation.method == "transfer" and allocation.destination_location_id is not None:
+            transfers_to[(allocation.delivery_no, allocation.destination_location_id)].append(index)
+    made = []
+    for index, allocation in enumerate(plan_.allocations):
+        lines = _merge(allocation)
+        awaits = None
+        if allocation.method == "pickup":
+            feeding = transfers_to.get((allocation.delivery_no, allocation.location_id), [])
+            for other in feeding:
+                lines = _merge_more(lines, plan_.allocations[other])
+            awaits = ids[feeding[0]] if feeding else None
+        made.append(
+            NewFulfilment(
+                id=ids[index],
+                delivery_no=allocation.delivery_no,
+                location_id=allocation.location_id,
+                method=allocation.method,
+                destination_location_id=allocation.destination_location_id,
+                awaits_fulfilment_id=awaits,
+                lines=lines,
+            )
+        )
+    return tuple(made)
+
+
+def _merge(allocation: Allocation) -> tuple[tuple[int, int, int], ...]:
+    return _merge_more((), allocation)
+
+
+def _merge_more(
+    lines: tuple[tuple[int, int, int], ...], allocation: Allocation
+) -> tuple[tuple[int, int, int], ...]:
+    totals: dict[tuple[int, int], int] = {(ln, sku): q for ln, sku, q in lines}
+    for line in allocation.lines:
+        key = (line.line_no, line.sku_id)
+        totals[key] = totals.get(key, 0) + line.quantity
+    return tuple(sorted((ln, sku, q) for (ln, sku), q in totals.items()))
+
+
+def plan_params(
+    plan_: Plan, fulfilments: Sequence[NewFulfilment], location_code: dict[int, str]
+) -> dict[str, Any]:
+    """The write statement's arrays for a plan."""
+    reservations: dict[tuple[uuid.UUID, int, int], int] = {}
+    for allocation, fulfilment in zip(plan_.allocations, fulfilments, strict=True):
+        for line in allocation.lines:  # only what is reserved here now (not transfers in)
+            key = (fulfilment.id, allocation.location_id, line.sku_id)
+            reservations[key] = reservations.get(key, 0) + line.quantity
+    load: dict[int, int] = defaultdict(int)
+    for fulfilment in fulfilments:
+        load[fulfilment.location_id] += 1
+    fulfilment_lines = [(f.id, ln, sku, q) for f in fulfilments for ln, sku, q in f.lines]
+    return {
+        "r_hold": [k[0] for k in reservations],
+        "r_location": [k[1] for k in reservations],
+        "r_sku": [k[2] for k in reservations],
+        "r_quantity": list(reservations.values()),
+        "load_location": list(load),
+        "load_count": list(load.values()),
+        "f_id": [f.id for f in fulfilments],
+        "f_location": [f.location_id for f in fulfilments],
+        "f_method": [f.method for f in fulfilments],
+        "f_delivery": [f.delivery_no for f in fulfilments],
+        "f_destination": [f.destination_location_id for f in fulfilments],
+        "f_awaits": [f.awaits_fulfilment_id for f in fulfilments],
+        "fl_fulfilment": [r[0] for r in fulfilment_lines],
+        "fl_line": [r[1] for r in fulfilment_lines],
+        "fl_sku": [r[2] for r in fulfilment_lines],
+        "fl_quantity": [r[3] for r in fulfilment_lines],
+        "e_fulfilment": [f.id for f in fulfilments],
+        "e_kind": ["fulfilment.created"] * len(fulfilments),
+        "e_detail": [
+            json.dumps(
+                {
+                    "location": location_code.get(f.location_id),
+                    "method": f.method,
+                    "destination": location_code.get(f.destination_location_id or 0),
+                    "units": sum(q for _, _, q in f.lines),
+                }
+            )
+            for f in fulfilments
+        ],
+    }
+
+
+async def plan_and_write(
+    conn: AsyncConnection,
+    statement: TextClause,
+    base_params: dict[str, Any],
+    groups: Sequence[Group],
+    candidates: list[Candidate],
+    policy: Policy,
+    *,
+    sku_ids: Sequence[int],
+    always: Sequence[int],
+    accept: Callable[[Plan, list[Candidate]], dict[str, Any]],
+    extra_events: Callable[[Plan], list[tuple[str, dict[str, Any]]]] = lambda _: [],
+) -> Written | None:
+    """Plan, then write under a savepoint; re-plan with fresh figures on a lost race.
+
+    ``candidates`` come from ``read_candidates(sku_ids, always)``. ``accept`` sees each
+    plan before it is written: it raises to refuse it (e.g. a channel that takes no
+    backorders) or returns extra statement parameters. Returns None when the statement
+    wrote no order row (``PLACE`` lost to a duplicate of the same order).
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt > 1:
+            await conn.execute(_SAVEPOINT)
+            candidates = await read_candidates(conn, sku_ids, always, lock=attempt == MAX_ATTEMPTS)
+        location_code = {c.location_id: c.code for c in candidates}
+        plan_ = plan(groups, candidates, policy)
+        params = {**base_params, **accept(plan_, candidates)}
+        fulfilments = fulfilments_for(plan_)
+        params.update(plan_params(plan_, fulfilments, location_code))
+        for kind, detail in extra_events(plan_):
+            params["e_fulfilment"].append(None)
+            params["e_kind"].append(kind)
+            params["e_detail"].append(json.dumps(detail))
+        params["attempts"] = attempt
+        params["explanation"] = json.dumps(plan_.explanation)
+        if attempt == 1:
+            await conn.execute(_SAVEPOINT)
+        row = (await conn.execute(statement, params)).one()
+        if row.orders == 0:
+            await conn.execute(_ROLLBACK_TO_SAVEPOINT)
+            return None
+        levels = len(
+            {(loc, sku) for loc, sku in zip(params["r_location"], params["r_sku"], strict=True)}
+        )
+        if row.reserved_levels == levels and row.loaded_locations == len(params["load_location"]):
+            return Written(plan_, fulfilments, row, attempt, params, candidates)
+        await conn.execute(_ROLLBACK_TO_SAVEPOINT)
+    raise Contended("the stock this order needs kept changing; please retry")

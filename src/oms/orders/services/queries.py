@@ -1,0 +1,364 @@
+"""Reading orders: one order in full, lists, its timeline and its routing decisions."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from oms.domain.access import Action, Principal, require
+from oms.domain.errors import InvalidInput, NotFound
+from oms.orders.schemas import (
+    CustomerOut,
+    FulfilmentLineOut,
+    FulfilmentOut,
+    OrderEventOut,
+    OrderIn,
+    OrderLineOut,
+    OrderOut,
+    OrderPage,
+    OrderSummary,
+    RoutingDecisionOut,
+)
+
+if TYPE_CHECKING:
+    from oms.orders.services.planning import Written
+
+_ORDER = text(
+    """
+    SELECT o.*, ch.code AS channel, cu.name AS profile_name, cu.email AS profile_email,
+           cu.phone AS profile_phone
+      FROM sales_order o
+      JOIN channel ch ON ch.id = o.channel_id
+      JOIN customer cu ON cu.id = o.customer_id
+     WHERE o.id = :id
+    """
+)
+_LINES = text(
+    """
+    SELECT ol.*, s.code AS sku FROM order_line ol JOIN sku s ON s.id = ol.sku_id
+     WHERE ol.order_id = :id ORDER BY ol.line_no
+    """
+)
+_FULFILMENTS = text(
+    """
+    SELECT f.*, loc.code AS location, dest.code AS destination,
+           fl.line_no, fl.quantity, fl.quantity_short, s.code AS sku
+      FROM fulfilment f
+      JOIN location loc ON loc.id = f.location_id
+      LEFT JOIN location dest ON dest.id = f.destination_location_id
+      JOIN fulfilment_line fl ON fl.fulfilment_id = f.id
+      JOIN sku s ON s.id = fl.sku_id
+     WHERE f.order_id = :id
+     ORDER BY f.created_at, f.id, fl.line_no
+    """
+)
+
+
+async def order_for(conn: AsyncConnection, principal: Principal, order_id: uuid.UUID) -> OrderOut:
+    """The order if this caller may see it; the same 404 as a missing one otherwise."""
+    require(principal, Action.READ_ORDERS)
+    order = await get_order_out(conn, order_id)
+    if not await may_see(conn, principal, order_id, order.channel):
+        raise NotFound("order not found")
+    return order
+
+
+async def may_see(
+    conn: AsyncConnection, principal: Principal, order_id: uuid.UUID, channel: str
+) -> bool:
+    """Integration tokens see their channel's orders; store tokens the orders their stores
+    work on (a fulfilment there, or stock sent there for pickup)."""
+    if principal.role == "integration":
+        return principal.channel_code == channel
+    if not principal.is_scoped:
+        return True
+    located = await conn.scalar(
+        text(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM fulfilment WHERE order_id = :id
+                   AND (location_id = ANY(:scope) OR destination_location_id = ANY(:scope)))
+                OR EXISTS (SELECT 1 FROM sales_order WHERE id = :id AND placed_by = :actor)
+            """
+        ),
+        {"id": order_id, "scope": sorted(principal.location_ids), "actor": principal.actor},
+    )
+    return bool(located)
+
+
+async def get_order_out(conn: AsyncConnection, order_id: uuid.UUID) -> OrderOut:
+    order = (await conn.execute(_ORDER, {"id": order_id})).first()
+    if order is None:
+        raise NotFound("order not found")
+    lines = (await conn.execute(_LINES, {"id": order_id})).all()
+    rows = (await conn.execute(_FULFILMENTS, {"id": order_id})).all()
+    fulfilments = _fulfilments(rows)
+    allocated = _allocated(fulfilments)
+    return OrderOut(
+        id=order.id,
+        number=order.number,
+        channel=order.channel,
+        external_id=order.external_id,
+        status=order.status,
+        customer=CustomerOut(
+            id=order.customer_id,
+            name=order.profile_name,
+            email=order.profile_email,
+            phone=order.profile_phone,
+        ),
+        currency=order.currency,
+        total=order.total_amount,
+        lines=[
+            OrderLineOut(
+                line_no=line.line_no,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.quantity * line.unit_price,
+                delivery=line.delivery_no,
+                allocated=allocated.get(line.line_no, 0),
+                backordered=line.quantity_backordered,
+                cancelled=line.quantity_cancelled,
+            )
+            for line in lines
+        ],
+        deliveries=order.deliveries,
+        fulfilments=fulfilments,
+        tracking_token=order.tracking_token,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def _fulfilments(rows: Sequence[Row[Any]]) -> list[FulfilmentOut]:
+    by_id: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        by_id[row.id].append(row)
+    return [
+        FulfilmentOut(
+            id=first.id,
+            location=first.location,
+            method=first.method,
+            delivery=first.delivery_no,
+            state=first.state,
+            lines=[
+                FulfilmentLineOut(
+                    line_no=r.line_no, sku=r.sku, quantity=r.quantity, short=r.quantity_short
+                )
+                for r in group
+            ],
+            destination=first.destination,
+            awaits=first.awaits_fulfilment_id,
+            carrier=first.carrier,
+            tracking_number=first.tracking_number,
+            reason=first.reason,
+            created_at=first.created_at,
+            updated_at=first.updated_at,
+        )
+        for first, group in ((g[0], g) for g in by_id.values())
+    ]
+
+
+def _allocated(fulfilments: list[FulfilmentOut]) -> dict[int, int]:
+    """Units per line in live or delivered customer fulfilments (transfers only move
+    stock to the pickup store, whose fulfilment already counts those units)."""
+    totals: dict[int, int] = defaultdict(int)
+    for f in fulfilments:
+        if f.method != "transfer" and f.state not in ("rejected", "cancelled"):
+            for line in f.lines:
+                totals[line.line_no] += line.quantity - line.short
+    return dict(totals)
+
+
+def placed_order_out(
+    written: Written,
+    data: OrderIn,
+    *,
+    order_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    tracking_token: str,
+    total: int,
+    backordered: Mapping[int, int],
+    location_code: Mapping[int, str],
+    sku_code: Mapping[int, str],
+) -> OrderOut:
+    """The new order's response, from what was just written (no reads)."""
+    created_at: datetime = written.row.created_at
+    fulfilments = [
+        FulfilmentOut(
+            id=f.id,
+            location=location_code[f.location_id],
+            method=f.method,  # type: ignore[arg-type]
+            delivery=f.delivery_no,
+            state="pending",
+            lines=[
+                FulfilmentLineOut(line_no=ln, sku=sku_code[sku], quantity=q, short=0)
+                for ln, sku, q in f.lines
+            ],
+            destination=location_code.get(f.destination_location_id or 0),
+            awaits=f.awaits_fulfilment_id,
+            created_at=created_at,
+            updated_at=created_at,
+        )
+        for f in written.fulfilments
+    ]
+    allocated = _allocated(fulfilments)
+    customer = data.customer
+    return OrderOut(
+        id=order_id,
+        number=written.row.number,
+        channel=data.channel,
+        external_id=data.external_id,
+        status=written.params["status"],
+        customer=CustomerOut(
+            id=customer_id, name=customer.name, email=customer.email, phone=customer.phone
+        ),
+        currency=data.lines[0].currency,
+        total=total,
+        lines=[
+            OrderLineOut(
+                line_no=n,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.quantity * line.unit_price,
+                delivery=line.delivery,
+                allocated=allocated.get(n, 0),
+                backordered=backordered.get(n, 0),
+                cancelled=0,
+            )
+            for n, line in enumerate(data.lines, start=1)
+        ],
+        deliveries=written.params["deliveries_list"],
+        fulfilments=fulfilments,
+        tracking_token=tracking_token,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+
+
+_LIST = text(
+    """
+    SELECT o.id, o.number, ch.code AS channel, o.external_id, o.status, o.customer_name,
+           o.currency, o.total_amount, o.created_at
+      FROM sales_order o JOIN channel ch ON ch.id = o.channel_id
+     WHERE (CAST(:channel AS text) IS NULL OR ch.code = :channel)
+       AND (CAST(:status AS text) IS NULL OR o.status = :status)
+       AND (CAST(:customer AS uuid) IS NULL OR o.customer_id = :customer)
+       AND (CAST(:location AS bigint) IS NULL OR EXISTS (
+            SELECT 1 FROM fulfilment f WHERE f.order_id = o.id
+               AND (f.location_id = :location OR f.destination_location_id = :location)))
+       AND (CAST(:scope AS bigint[]) IS NULL OR o.placed_by = :actor OR EXISTS (
+            SELECT 1 FROM fulfilment f WHERE f.order_id = o.id
+               AND (f.location_id = ANY(:scope) OR f.destination_location_id = ANY(:scope))))
+       AND (CAST(:after AS bigint) IS NULL OR o.number < :after)
+     ORDER BY o.number DESC
+     LIMIT :limit
+    """
+)
+
+
+async def list_orders(
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    channel: str | None,
+    status: str | None,
+    customer: uuid.UUID | None,
+    location: str | None,
+    cursor: str | None,
+    limit: int,
+) -> OrderPage:
+    """Newest first, keyset-paged by order number."""
+    require(principal, Action.READ_ORDERS)
+    if principal.role == "integration":
+        if channel not in (None, principal.channel_code):
+            return OrderPage(items=[])
+        channel = principal.channel_code
+    location_id = None
+    if location is not None:
+        location_id = await conn.scalar(
+            text("SELECT id FROM location WHERE code = :c"), {"c": location}
+        )
+        if location_id is None:
+            raise NotFound(f"location {location!r} not found")
+    rows = (
+        await conn.execute(
+            _LIST,
+            {
+                "channel": channel,
+                "status": status,
+                "customer": customer,
+                "location": location_id,
+                "scope": sorted(principal.location_ids) if principal.is_scoped else None,
+                "actor": principal.actor,
+                "after": _decode_cursor(cursor),
+                "limit": limit + 1,
+            },
+        )
+    ).all()
+    items = [
+        OrderSummary(
+            id=r.id,
+            number=r.number,
+            channel=r.channel,
+            external_id=r.external_id,
+            status=r.status,
+            customer_name=r.customer_name,
+            currency=r.currency,
+            total=r.total_amount,
+            created_at=r.created_at,
+        )
+        for r in rows[:limit]
+    ]
+    more = len(rows) > limit
+    return OrderPage(items=items, next_cursor=_encode_cursor(items[-1].number) if more else None)
+
+
+def _encode_cursor(number: int) -> str:
+    return base64.urlsafe_b64encode(str(number).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError:
+        raise InvalidInput("cursor is not one this service gave out") from None
+
+
+async def order_events(
+    conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
+) -> list[OrderEventOut]:
+    await order_for(conn, principal, order_id)
+    rows = await conn.execute(
+        text(
+            "SELECT id, kind, actor, fulfilment_id, detail, created_at FROM order_event"
+            " WHERE order_id = :id ORDER BY id"
+        ),
+        {"id": order_id},
+    )
+    return [OrderEventOut(**r._mapping) for r in rows]
+
+
+async def routing_decisions(
+    conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
+) -> list[RoutingDecisionOut]:
+    await order_for(conn, principal, order_id)
+    rows = await conn.execute(
+        text(
+            "SELECT id, trigger, attempts, explanation, created_at FROM routing_decision"
+            " WHERE order_id = :id ORDER BY id"
+        ),
+        {"id": order_id},
+    )
+    return [RoutingDecisionOut(**r._mapping) for r in rows]

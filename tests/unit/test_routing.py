@@ -1,0 +1,481 @@
+"""Routing engine, shipping: rules, ties, capability, eligibility, capacity, splits, stock.
+
+Locations sit due north of the customer at a chosen distance, so the expected ranking is
+plain from each test. Pickup and transfer-to-store are in ``test_routing_pickup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from oms.domain.routing import (
+    AllocatedLine,
+    Allocation,
+    Candidate,
+    Delivery,
+    Demand,
+    Group,
+    Plan,
+    Policy,
+    plan,
+    validate_rules,
+)
+
+HOME = (51.5, -0.12)
+KM_PER_DEGREE_LAT = 111.195  # on the mean-radius sphere geo uses
+SHIP = frozenset({"ship_from"})
+BOTH = frozenset({"ship_from", "pickup"})
+SHIRT, HAT, MUG = 1, 2, 3
+
+
+def loc(
+    location_id: int,
+    code: str,
+    km: float,
+    stock: Mapping[int, int],
+    *,
+    kind: str = "store",
+    priority: int = 10,
+    caps: frozenset[str] = BOTH,
+    capacity: int = 10,
+) -> Candidate:
+    """A location ``km`` kilometres north of the customer."""
+    lat = HOME[0] + km / KM_PER_DEGREE_LAT
+    return Candidate(location_id, code, kind, lat, HOME[1], priority, caps, capacity, stock)
+
+
+def ship(*lines: tuple[int, int, int], no: int = 1, at: tuple[float, float] | None = HOME) -> Group:
+    demand = tuple(Demand(n, sku, q) for n, sku, q in lines)
+    if at is None:
+        return Group(no, Delivery("ship"), demand)
+    return Group(no, Delivery("ship", at[0], at[1]), demand)
+
+
+def rules(*raw: dict[str, Any]) -> Policy:
+    return Policy(rules=validate_rules(list(raw)))
+
+
+def where(result: Plan) -> list[tuple[int, int, str, tuple[tuple[int, int], ...]]]:
+    """Allocations as (delivery, location, method, ((line, quantity), ...))."""
+    return [
+        (a.delivery_no, a.location_id, a.method, tuple((x.line_no, x.quantity) for x in a.lines))
+        for a in result.allocations
+    ]
+
+
+def entry(result: Plan, code: str, group: int = 0) -> dict[str, Any]:
+    found = [c for c in result.explanation["groups"][group]["candidates"] if c["location"] == code]
+    assert len(found) == 1, f"{code} listed {len(found)} times"
+    one: dict[str, Any] = found[0]
+    return one
+
+
+def missing(result: Plan) -> list[tuple[int, int, int]]:
+    return [(no, d.line_no, d.quantity) for no, d in result.unallocated]
+
+
+# ---- one location that has everything ---------------------------------------------------
+
+
+def test_the_nearest_location_with_everything_ships_the_whole_group() -> None:
+    near = loc(1, "NEAR", 2, {SHIRT: 5, HAT: 5})
+    far = loc(2, "FAR", 20, {SHIRT: 5, HAT: 5}, priority=1)
+    result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], [far, near], Policy())
+
+    assert result.allocations == (
+        Allocation(1, 1, "ship", (AllocatedLine(1, SHIRT, 2), AllocatedLine(2, HAT, 1))),
+    )
+    assert result.complete
+    assert result.unallocated == ()
+    assert entry(result, "NEAR")["status"] == "chosen"
+    assert entry(result, "NEAR")["reason"] == "has everything; nearest"
+    assert entry(result, "NEAR")["distance_km"] == 2.0
+    assert entry(result, "NEAR")["can_supply"] == {"1": 2, "2": 1}
+    assert entry(result, "FAR")["status"] == "skipped"
+    assert entry(result, "FAR")["reason"] == "has everything too, but NEAR is nearer"
+
+
+def test_a_farther_location_with_everything_beats_a_nearer_one_that_would_split() -> None:
+    partial = loc(1, "PART", 1, {SHIRT: 5})
+    whole = loc(2, "WHOLE", 40, {SHIRT: 5, HAT: 5})
+    result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], [partial, whole], Policy())
+
+    assert where(result) == [(1, 2, "ship", ((1, 2), (2, 1)))]
+    assert entry(result, "PART")["reason"] == "another location ships everything"
+    assert entry(result, "WHOLE")["reason"] == "has everything; the only one that does"
+
+
+def test_one_location_with_everything_wins_even_when_rules_rank_distance_first() -> None:
+    # "Split only when needed" is not a rule a channel can drop.
+    partial = loc(1, "PART", 1, {SHIRT: 5})
+    whole = loc(2, "WHOLE", 40, {SHIRT: 5, HAT: 5})
+    result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], [partial, whole], rules({"sort": "distance"}))
+    assert where(result) == [(1, 2, "ship", ((1, 2), (2, 1)))]
+    # The ranking still follows the rules: the nearer one is listed first.
+    codes = [c["location"] for c in result.explanation["groups"][0]["candidates"]]
+    assert codes == ["PART", "WHOLE"]
+
+
+def test_priority_decides_between_equally_near_locations() -> None:
+    a = loc(1, "A", 5, {SHIRT: 5}, priority=20)
+    b = loc(2, "B", 5, {SHIRT: 5}, priority=3)
+    result = plan([ship((1, SHIRT, 1))], [a, b], Policy())
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]
+    assert entry(result, "B")["reason"] == "has everything; best priority"
+    assert entry(result, "A")["reason"] == "has everything too, but B has a better priority"
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_full_tie_goes_to_the_first_code_whatever_the_input_order(reverse: bool) -> None:
+    cands = [loc(7, "ZED", 5, {SHIRT: 5}), loc(3, "ALPHA", 5, {SHIRT: 5})]
+    if reverse:
+        cands.reverse()
+    result = plan([ship((1, SHIRT, 1))], cands, Policy())
+    assert where(result) == [(1, 3, "ship", ((1, 1),))]
+    assert entry(result, "ALPHA")["reason"] == (
+        "has everything; equal on every rule, first by location code"
+    )
+    assert entry(result, "ZED")["reason"] == (
+        "has everything too, but ALPHA is equal on every rule and comes first by location code"
+    )
+
+
+def test_the_same_input_always_gives_the_same_plan() -> None:
+    cands = [loc(i, f"L{i:02}", (i * 7) % 5, {SHIRT: i % 3, HAT: 2}) for i in range(1, 30)]
+    groups = [ship((1, SHIRT, 3), (2, HAT, 2))]
+    first = plan(groups, cands, Policy(max_split=3))
+    again = plan(groups, list(reversed(cands)), Policy(max_split=3))
+    assert first.allocations == again.allocations
+    assert (
+        first.explanation["groups"][0]["candidates"][:5]
+        == (again.explanation["groups"][0]["candidates"][:5])
+    )
+
+
+# ---- hard checks: capability, eligibility, capacity, stock ------------------------------
+
+
+def test_locations_without_ship_from_are_skipped() -> None:
+    pickup_only = loc(1, "PICK", 1, {SHIRT: 5}, caps=frozenset({"pickup", "walk_in"}))
+    ships = loc(2, "SHIPS", 9, {SHIRT: 5}, caps=SHIP)
+    result = plan([ship((1, SHIRT, 1))], [pickup_only, ships], Policy())
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]
+    assert entry(result, "PICK")["status"] == "skipped"
+    assert entry(result, "PICK")["reason"] == "no ship_from capability"
+    # Skipped locations still show what they could have supplied, for the operator.
+    assert entry(result, "PICK")["can_supply"] == {"1": 1}
+
+
+def test_only_locations_eligible_for_the_channel_are_used() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 5})
+    far = loc(2, "FAR", 9, {SHIRT: 5})
+    limited = plan([ship((1, SHIRT, 1))], [near, far], Policy(eligible_location_ids=frozenset({2})))
+    assert where(limited) == [(1, 2, "ship", ((1, 1),))]
+    assert entry(limited, "NEAR")["reason"] == "not eligible for this channel"
+
+    everyone = plan([ship((1, SHIRT, 1))], [near, far], Policy(eligible_location_ids=None))
+    assert where(everyone) == [(1, 1, "ship", ((1, 1),))]
+
+
+def test_a_location_at_daily_capacity_is_skipped() -> None:
+    busy = loc(1, "BUSY", 1, {SHIRT: 5}, capacity=0)
+    over = loc(2, "OVER", 2, {SHIRT: 5}, capacity=-3)  # load above capacity after a change
+    free = loc(3, "FREE", 9, {SHIRT: 5}, capacity=1)
+    result = plan([ship((1, SHIRT, 1))], [busy, over, free], Policy())
+    assert where(result) == [(1, 3, "ship", ((1, 1),))]
+    assert entry(result, "BUSY")["reason"] == "at daily capacity"
+    assert entry(result, "OVER")["reason"] == "at daily capacity"
+    assert entry(result, "OVER")["capacity_left"] == 0
+    assert entry(result, "FREE")["capacity_left"] == 1
+
+
+def test_capacity_is_used_up_across_the_groups_of_one_order() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 9, HAT: 9}, capacity=1)
+    far = loc(2, "FAR", 9, {SHIRT: 9, HAT: 9}, capacity=5)
+    result = plan([ship((1, SHIRT, 1), no=1), ship((2, HAT, 1), no=2)], [near, far], Policy())
+    assert where(result) == [(1, 1, "ship", ((1, 1),)), (2, 2, "ship", ((2, 1),))]
+    assert entry(result, "NEAR", group=1)["reason"] == "at daily capacity"
+    assert entry(result, "NEAR", group=1)["capacity_left"] == 0
+    assert entry(result, "FAR", group=1)["capacity_left"] == 5
+
+
+def test_stock_taken_by_one_group_is_not_offered_to_the_next() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 3})
+    far = loc(2, "FAR", 9, {SHIRT: 3})
+    result = plan([ship((1, SHIRT, 2), no=1), ship((2, SHIRT, 2), no=2)], [near, far], Policy())
+    assert where(result) == [(1, 1, "ship", ((1, 2),)), (2, 2, "ship", ((2, 2),))]
+    assert entry(result, "NEAR", group=1)["can_supply"] == {"2": 1}
+    assert entry(result, "NEAR", group=1)["reason"] == "another location ships everything"
+    # The candidates themselves are untouched: the plan keeps its usage on the side.
+    assert near.available == {SHIRT: 3}
+
+
+def test_two_lines_of_the_same_sku_share_its_stock() -> None:
+    short = loc(1, "SHORT", 1, {SHIRT: 3})  # 3 units cannot serve 2 + 2
+    deep = loc(2, "DEEP", 9, {SHIRT: 4})
+    result = plan([ship((1, SHIRT, 2), (2, SHIRT, 2))], [short, deep], Policy())
+    assert where(result) == [(1, 2, "ship", ((1, 2), (2, 2)))]
+    assert entry(result, "SHORT")["can_supply"] == {"1": 2, "2": 1}
+    assert entry(result, "SHORT")["reason"] == "another location ships everything"
+
+
+def test_a_location_with_no_stock_for_the_lines_is_skipped() -> None:
+    empty = loc(1, "EMPTY", 1, {HAT: 9})
+    negative = loc(2, "NEG", 2, {SHIRT: -2})  # oversold shelf: nothing to offer
+    result = plan([ship((1, SHIRT, 1))], [empty, negative], Policy())
+    assert result.allocations == ()
+    assert missing(result) == [(1, 1, 1)]
+    assert not result.complete
+    assert entry(result, "EMPTY")["reason"] == "no stock for these lines"
+    assert entry(result, "EMPTY")["can_supply"] == {}
+    assert entry(result, "NEG")["reason"] == "no stock for these lines"
+    assert result.explanation["groups"][0]["outcome"] == "unallocated"
+    assert result.explanation["groups"][0]["unallocated"] == [{"line": 1, "quantity": 1}]
+
+
+def test_lines_with_nothing_to_place_are_ignored() -> None:
+    a = loc(1, "A", 1, {SHIRT: 5})
+    result = plan([ship((1, SHIRT, 0), (2, SHIRT, 1))], [a], Policy())
+    assert where(result) == [(1, 1, "ship", ((2, 1),))]
+    assert result.complete
+
+
+def test_no_candidates_leaves_everything_unallocated() -> None:
+    result = plan([ship((1, SHIRT, 1), (2, HAT, 2))], [], Policy())
+    assert missing(result) == [(1, 1, 1), (1, 2, 2)]
+    assert result.explanation["groups"][0]["candidates"] == []
+
+
+# ---- splits ------------------------------------------------------------------------------
+
+
+def test_split_takes_the_location_covering_most_first_and_splits_a_line() -> None:
+    a = loc(1, "A", 1, {SHIRT: 2})
+    b = loc(2, "B", 5, {SHIRT: 4, HAT: 1})
+    c = loc(3, "C", 2, {HAT: 1})
+    result = plan([ship((1, SHIRT, 5), (2, HAT, 1))], [a, b, c], Policy(max_split=2))
+    # B covers 5 of 6 units, then A (nearer than nothing else left for SHIRT) adds the last.
+    assert where(result) == [(1, 2, "ship", ((1, 4), (2, 1))), (1, 1, "ship", ((1, 1),))]
+    assert result.complete
+    assert entry(result, "B")["reason"] == (
+        "split part 1 of 2: ships 5 units, the most of what was still missing"
+    )
+    assert entry(result, "A")["reason"] == (
+        "split part 2 of 2: ships 1 units, the most of what was still missing"
+    )
+    assert entry(result, "C")["status"] == "skipped"
+    assert entry(result, "C")["reason"] == "the chosen locations already cover what it has"
+
+
+def test_split_ties_on_coverage_follow_the_rules() -> None:
+    far = loc(1, "FAR", 30, {SHIRT: 1})
+    near = loc(2, "NEAR", 3, {SHIRT: 1})
+    hats = loc(3, "HATS", 50, {HAT: 5})
+    result = plan([ship((1, SHIRT, 1), (2, HAT, 1))], [far, near, hats], Policy(max_split=2))
+    assert where(result) == [(1, 2, "ship", ((1, 1),)), (1, 3, "ship", ((2, 1),))]
+    assert entry(result, "FAR")["reason"] == "the chosen locations already cover what it has"
+
+
+def test_split_limit_leaves_the_rest_unallocated() -> None:
+    cands = [loc(i, f"L{i}", i, {SHIRT: 1}) for i in range(1, 5)]
+    result = plan([ship((1, SHIRT, 4))], cands, Policy(max_split=2))
+    assert where(result) == [(1, 1, "ship", ((1, 1),)), (1, 2, "ship", ((1, 1),))]
+    assert missing(result) == [(1, 1, 2)]
+    assert entry(result, "L3")["reason"] == "split limit reached (2 parts)"
+    assert entry(result, "L4")["reason"] == "split limit reached (2 parts)"
+    assert result.explanation["groups"][0]["outcome"] == "partial"
+
+
+def test_no_split_channel_ships_the_best_part_and_leaves_the_rest() -> None:
+    a = loc(1, "A", 1, {SHIRT: 1})
+    b = loc(2, "B", 9, {SHIRT: 3})
+    result = plan([ship((1, SHIRT, 5))], [a, b], Policy(max_split=1))
+    assert where(result) == [(1, 2, "ship", ((1, 3),))]
+    assert missing(result) == [(1, 1, 2)]
+    assert entry(result, "B")["reason"] == (
+        "no location has everything; ships 3 units, the most of any"
+    )
+    assert entry(result, "A")["reason"] == "split limit reached (1 parts)"
+
+
+def test_a_split_location_uses_one_unit_of_capacity_per_part() -> None:
+    a = loc(1, "A", 1, {SHIRT: 1, HAT: 1}, capacity=1)
+    b = loc(2, "B", 2, {SHIRT: 1}, capacity=1)
+    # Group 1 splits over A and B; group 2 then finds both at capacity.
+    result = plan([ship((1, SHIRT, 2), no=1), ship((2, HAT, 1), no=2)], [a, b], Policy(max_split=2))
+    assert where(result) == [(1, 1, "ship", ((1, 1),)), (1, 2, "ship", ((1, 1),))]
+    assert missing(result) == [(2, 2, 1)]
+    assert entry(result, "A", group=1)["reason"] == "at daily capacity"
+
+
+# ---- configurable rules ------------------------------------------------------------------
+
+
+def test_kind_filter_keeps_only_the_listed_kinds() -> None:
+    store = loc(1, "STORE", 1, {SHIRT: 5})
+    depot = loc(2, "DEPOT", 90, {SHIRT: 5}, kind="warehouse")
+    result = plan(
+        [ship((1, SHIRT, 1))], [store, depot], rules({"filter": "kind", "in": ["warehouse"]})
+    )
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]
+    assert entry(result, "STORE")["reason"] == "a store: rule 0 allows only warehouse locations"
+
+
+def test_max_distance_filter_drops_far_locations() -> None:
+    near = loc(1, "NEAR", 10, {SHIRT: 5})
+    far = loc(2, "FAR", 60, {SHIRT: 5})
+    policy = rules({"filter": "max_distance_km", "km": 50}, {"sort": "distance"})
+    result = plan([ship((1, SHIRT, 1))], [far, near], policy)
+    assert where(result) == [(1, 1, "ship", ((1, 1),))]
+    assert entry(result, "FAR")["reason"] == "farther than 50 km"
+    only_far = plan([ship((1, SHIRT, 1))], [far], policy)
+    assert missing(only_far) == [(1, 1, 1)]
+
+
+def test_exclude_filter_never_uses_the_listed_locations() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 5})
+    far = loc(2, "FAR", 9, {SHIRT: 5})
+    result = plan(
+        [ship((1, SHIRT, 1))], [near, far], rules({"filter": "exclude", "locations": ["NEAR"]})
+    )
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]
+    assert entry(result, "NEAR")["reason"] == "excluded by rule 0"
+
+
+def test_filters_apply_in_order_and_the_first_one_that_drops_is_named() -> None:
+    store = loc(1, "STORE", 80, {SHIRT: 5})
+    depot = loc(2, "DEPOT", 5, {SHIRT: 5}, kind="warehouse")
+    policy = rules(
+        {"filter": "exclude", "locations": ["STORE"]},
+        {"filter": "kind", "in": ["warehouse"]},
+        {"filter": "max_distance_km", "km": 50},
+    )
+    result = plan([ship((1, SHIRT, 1))], [store, depot], policy)
+    assert entry(result, "STORE")["reason"] == "excluded by rule 0"
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]
+
+
+def test_kind_sort_puts_the_named_kind_first() -> None:
+    store = loc(1, "STORE", 30, {SHIRT: 5})
+    depot = loc(2, "DEPOT", 5, {SHIRT: 5}, kind="warehouse")
+    result = plan(
+        [ship((1, SHIRT, 1))],
+        [store, depot],
+        rules({"sort": "kind", "first": "store"}, {"sort": "distance"}),
+    )
+    assert where(result) == [(1, 1, "ship", ((1, 1),))]
+    assert entry(result, "STORE")["reason"] == "has everything; store first"
+    assert entry(result, "DEPOT")["reason"] == "has everything too, but STORE is a store"
+
+
+def test_most_stock_sort_prefers_deeper_stock() -> None:
+    thin = loc(1, "THIN", 1, {SHIRT: 2})
+    deep = loc(2, "DEEP", 30, {SHIRT: 40})
+    result = plan(
+        [ship((1, SHIRT, 2))], [thin, deep], rules({"sort": "most_stock"}, {"sort": "distance"})
+    )
+    assert where(result) == [(1, 2, "ship", ((1, 2),))]
+    assert entry(result, "DEEP")["reason"] == "has everything; most stock"
+    assert entry(result, "THIN")["reason"] == "has everything too, but DEEP has more stock"
+
+
+def test_priority_before_distance_when_the_channel_says_so() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 5}, priority=9)
+    far = loc(2, "FAR", 60, {SHIRT: 5}, priority=1)
+    default = plan([ship((1, SHIRT, 1))], [near, far], Policy())
+    assert where(default) == [(1, 1, "ship", ((1, 1),))]
+    custom = plan(
+        [ship((1, SHIRT, 1))], [near, far], rules({"sort": "priority"}, {"sort": "distance"})
+    )
+    assert where(custom) == [(1, 2, "ship", ((1, 1),))]
+    assert custom.explanation["default_rules"] is False
+    assert custom.explanation["groups"][0]["rules"] == [{"sort": "priority"}, {"sort": "distance"}]
+
+
+def test_the_default_rules_are_shown_when_the_channel_has_none() -> None:
+    result = plan([ship((1, SHIRT, 1))], [loc(1, "A", 1, {SHIRT: 1})], Policy())
+    assert result.explanation["default_rules"] is True
+    assert result.explanation["groups"][0]["rules"] == [
+        {"sort": "complete"},
+        {"sort": "distance"},
+        {"sort": "priority"},
+    ]
+
+
+# ---- unknown distance --------------------------------------------------------------------
+
+
+def test_without_coordinates_distance_is_unknown_and_priority_decides() -> None:
+    near = loc(1, "NEAR", 1, {SHIRT: 5}, priority=9)
+    far = loc(2, "FAR", 900, {SHIRT: 5}, priority=1)
+    policy = rules(
+        {"filter": "max_distance_km", "km": 50}, {"sort": "distance"}, {"sort": "priority"}
+    )
+    result = plan([ship((1, SHIRT, 1), at=None)], [near, far], policy)
+    assert where(result) == [(1, 2, "ship", ((1, 1),))]  # the 50 km rule could not drop FAR
+    group = result.explanation["groups"][0]
+    assert all(c["distance_km"] is None for c in group["candidates"])
+    assert group["notes"] == [
+        "no coordinates for the delivery address: distance is unknown and not used",
+        "rule 0 (within 50 km) not applied",
+    ]
+    assert entry(result, "FAR")["reason"] == "has everything; best priority"
+
+
+# ---- explanation -------------------------------------------------------------------------
+
+
+def _json_only(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_only(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_only(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def test_the_explanation_is_plain_json_with_every_candidate_and_the_outcome() -> None:
+    cands = [
+        loc(1, "A", 1, {SHIRT: 1}),
+        loc(2, "B", 2, {SHIRT: 5}, caps=frozenset({"pickup"})),
+        loc(3, "C", 3, {SHIRT: 1}, capacity=0),
+        loc(4, "D", 4, {HAT: 1}),
+    ]
+    result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], cands, Policy(max_split=2))
+    assert _json_only(result.explanation)
+    assert json.loads(json.dumps(result.explanation)) == result.explanation
+    group = result.explanation["groups"][0]
+    assert group["delivery"] == 1
+    assert group["method"] == "ship"
+    assert group["outcome"] == "partial"
+    assert sorted(c["location"] for c in group["candidates"]) == ["A", "B", "C", "D"]
+    assert {c["status"] for c in group["candidates"]} == {"chosen", "skipped"}
+    assert all(c["reason"] for c in group["candidates"])
+    assert group["allocations"] == [
+        {
+            "location": "A",
+            "method": "ship",
+            "lines": [{"line": 1, "quantity": 1}],
+            "destination": None,
+        },
+        {
+            "location": "D",
+            "method": "ship",
+            "lines": [{"line": 2, "quantity": 1}],
+            "destination": None,
+        },
+    ]
+    assert group["unallocated"] == [{"line": 1, "quantity": 1}]
+    assert group["alternatives"] == []
+    # Chosen ones come first, in the order of the ranking.
+    assert [c["location"] for c in group["candidates"][:2]] == ["A", "D"]
+    assert result.explanation["max_split"] == 2
+    assert result.explanation["transfer_to_store"] is False
+
+
+def test_distances_are_shown_to_a_hundred_metres() -> None:
+    result = plan([ship((1, SHIRT, 1))], [loc(1, "A", 3.2468, {SHIRT: 1})], Policy())
+    assert entry(result, "A")["distance_km"] == 3.2
