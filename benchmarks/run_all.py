@@ -16,7 +16,12 @@ from collections.abc import Sequence
 
 from benchmarks.common import REPO_ROOT
 
-MODULES = ("benchmarks.bench_reserve", "benchmarks.bench_lookup", "benchmarks.bench_import")
+MODULES = (
+    "benchmarks.bench_reserve",
+    "benchmarks.bench_lookup",
+    "benchmarks.bench_import",
+    "benchmarks.bench_orders",
+)
 
 
 def accepts_quick(module: str) -> bool:

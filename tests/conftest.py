@@ -76,6 +76,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         db_pool_size=40,
         db_max_overflow=60,
         hold_sweep_seconds=3600.0,
+        backorder_sweep_seconds=3600.0,
     )
 
 

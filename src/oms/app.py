@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -68,7 +69,12 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[
             request_id_middleware_factory(settings.log_requests),
             prometheus.middleware,
-            DefineMiddleware(TokenAuthMiddleware, exclude=sorted(PUBLIC_PATHS)),
+            # Anchored: ``exclude`` patterns match anywhere in the path, so a bare "/ready"
+            # would also skip authentication for ".../ready-for-pickup".
+            DefineMiddleware(
+                TokenAuthMiddleware,
+                exclude=[f"^{re.escape(path)}(/|$)" for path in sorted(PUBLIC_PATHS)],
+            ),
         ],
         before_request=require_declared_content_type,
         exception_handlers=EXCEPTION_HANDLERS,

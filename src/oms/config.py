@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_json_body_bytes: int = 1_048_576
     max_import_body_bytes: int = 1_073_741_824
     hold_sweep_seconds: float = 15.0
+    # How often waiting (backordered) orders are offered stock that has arrived.
+    backorder_sweep_seconds: float = 30.0
     outbox_poll_seconds: float = 1.0
     idempotency_ttl_hours: int = 24
     # Customer messages: without an SMTP URL they are only logged (development).

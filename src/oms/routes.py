@@ -7,6 +7,9 @@ from litestar.types import ControllerRouterHandler
 from oms.auth.controllers import TokenController
 from oms.catalogue.controllers import LocationController, SkuController
 from oms.channels.controllers import ChannelController
+from oms.customers.controllers import CustomerController
+from oms.fulfilment.controllers import FulfilmentController
+from oms.fulfilment.returns_controller import ReturnController
 from oms.inventory.controllers import InventoryController
 from oms.inventory.holds_controller import HoldController
 from oms.inventory.import_controller import ImportController
@@ -15,6 +18,7 @@ from oms.inventory.transfers_controller import TransferController
 from oms.orders.controllers import OrderController
 from oms.system.admin_controller import AdminController
 from oms.system.controllers import SystemController
+from oms.tracking.controllers import TrackingController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     SystemController,
@@ -23,6 +27,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     SkuController,
     ChannelController,
     OrderController,
+    CustomerController,
+    TrackingController,
+    FulfilmentController,
+    ReturnController,
     InventoryController,
     StockLookupController,
     HoldController,

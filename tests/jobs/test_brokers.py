@@ -33,6 +33,7 @@ from oms.db.engine import make_sessionmaker
 from oms.domain.access import Principal
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
+from oms.notifications.jobs import NOTIFICATIONS_QUEUE
 from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, JobDatabase, register_actors
 from oms.worker.broker import (
     BrokerNotConfigured,
@@ -354,8 +355,9 @@ class RealBroker(msgspec.Struct):
             connection = pika.BlockingConnection(pika.URLParameters(self.url))
             try:
                 channel = connection.channel()
-                for suffix in ("", ".DQ", ".XQ"):
-                    channel.queue_delete(self.prefix + MAINTENANCE_QUEUE + suffix)
+                for queue in (MAINTENANCE_QUEUE, NOTIFICATIONS_QUEUE):
+                    for suffix in ("", ".DQ", ".XQ"):
+                        channel.queue_delete(self.prefix + queue + suffix)
             finally:
                 connection.close()
 
@@ -388,7 +390,10 @@ async def test_relay_worker_actor_round_trip_on_a_real_broker(
     register_actors(
         consumer, JobDatabase(settings, url=settings.database_url), queue_prefix=real_broker.prefix
     )
-    assert consumer.get_declared_queues() == {real_broker.prefix + MAINTENANCE_QUEUE}
+    assert consumer.get_declared_queues() == {
+        real_broker.prefix + MAINTENANCE_QUEUE,
+        real_broker.prefix + NOTIFICATIONS_QUEUE,
+    }
     hold_id = await expired_hold(sm, world)
     worker = dramatiq.Worker(consumer, worker_threads=2, worker_timeout=100)
     worker.start()

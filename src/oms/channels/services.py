@@ -235,6 +235,9 @@ async def update_channel(
         raise _not_found(code)
     if location_ids is not None:
         await _set_locations(session, channel_id, location_ids)
+    from oms.channels import policy_cache  # imports this module: import here, not above
+
+    policy_cache.forget(code)
     return await _read(session, code)
 
 

@@ -74,8 +74,7 @@ def check_transition(
     if target not in allowed:
         options = ", ".join(allowed) if allowed else "none (it is final)"
         raise InvalidState(
-            f"a {method} fulfilment cannot go from {current} to {target};"
-            f" allowed next: {options}",
+            f"a {method} fulfilment cannot go from {current} to {target}; allowed next: {options}",
             state=current,
             target=target,
             allowed=list(allowed),

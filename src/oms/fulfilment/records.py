@@ -36,8 +36,8 @@ _FROM = """
 # see each other's result instead of racing, and never deadlock on each other.
 _ORDER_OF = text("SELECT order_id FROM fulfilment WHERE id = :id")
 _LOCK_ORDER = text("SELECT id FROM sales_order WHERE id = :id FOR UPDATE")
-_LOCK = text(f"SELECT {_COLUMNS} {_FROM} WHERE f.id = :id FOR UPDATE OF f")  # noqa: S608
-_READ = text(f"SELECT {_COLUMNS} {_FROM} WHERE f.id = :id")  # noqa: S608
+_LOCK = text(f"SELECT {_COLUMNS} {_FROM} WHERE f.id = :id FOR UPDATE OF f")
+_READ = text(f"SELECT {_COLUMNS} {_FROM} WHERE f.id = :id")
 _LINES = text(
     """
     SELECT fl.fulfilment_id, fl.line_no, fl.sku_id, s.code AS sku, fl.quantity, fl.quantity_short
@@ -168,7 +168,7 @@ async def queue_rows(
         where += " AND f.method = :method"
         params["method"] = method
     statement = text(
-        f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY f.created_at, f.id LIMIT :limit"  # noqa: S608
+        f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY f.created_at, f.id LIMIT :limit"
     )
     return [FulfilmentRow(**r) for r in (await session.execute(statement, params)).mappings()]
 
@@ -258,7 +258,10 @@ def to_out(row: FulfilmentRow, lines: Sequence[LineRow]) -> FulfilmentOut:
         state=row.state,  # type: ignore[arg-type]
         lines=[
             FulfilmentLineOut(
-                line_no=line.line_no, sku=line.sku, quantity=line.quantity, short=line.quantity_short
+                line_no=line.line_no,
+                sku=line.sku,
+                quantity=line.quantity,
+                short=line.quantity_short,
             )
             for line in lines
         ],

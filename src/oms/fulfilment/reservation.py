@@ -33,7 +33,11 @@ _CLOSE = text(
     """
 )
 _LINE_QUANTITY = text(
-    "SELECT quantity FROM hold_line WHERE hold_id = :id AND sku_id = :sku_id FOR UPDATE"
+    """
+    SELECT hl.quantity FROM hold_line hl JOIN hold h ON h.id = hl.hold_id
+     WHERE hl.hold_id = :id AND hl.sku_id = :sku_id AND h.status = 'active'
+       FOR UPDATE OF hl
+    """
 )
 _DELETE_LINE = text("DELETE FROM hold_line WHERE hold_id = :id AND sku_id = :sku_id")
 _REDUCE_LINE = text(
@@ -102,11 +106,12 @@ async def release_units(
     arrived yet has nothing of it to give back).
     """
     params = {"id": fulfilment_id, "sku_id": sku_id, "q": quantity}
-    current = await session.scalar(_LINE_QUANTITY, params)
-    if current is None or current < quantity:
+    found = await session.scalar(_LINE_QUANTITY, params)
+    current = 0 if found is None else int(found)
+    if current < quantity or current < quantity:
         raise InvalidState(
-            f"this fulfilment holds {current or 0} of those units here, not {quantity}",
-            held=current or 0,
+            f"this fulfilment holds {current} of those units here, not {quantity}",
+            held=current,
         )
     # A hold line never holds zero (CHECK quantity > 0): the last units remove it.
     await session.execute(_DELETE_LINE if current == quantity else _REDUCE_LINE, params)

@@ -125,9 +125,7 @@ async def _short(
     await refresh_status(session, row.order_id)
     # The customer's store is the only place a pickup can come from: never avoid it.
     avoid = () if row.method == "pickup" else (row.location_id,)
-    await allocate_open_units(
-        session, row.order_id, trigger="short_pick", actor=actor, avoid=avoid
-    )
+    await allocate_open_units(session, row.order_id, trigger="short_pick", actor=actor, avoid=avoid)
 
 
 async def add_short(

@@ -69,7 +69,11 @@ async def on_transfer_received(
         )
         return
     source = Source(
-        "fulfilment", str(pickup.id), actor, reason="transfer_arrived", note=f"transfer {transfer_id}"
+        "fulfilment",
+        str(pickup.id),
+        actor,
+        reason="transfer_arrived",
+        note=f"transfer {transfer_id}",
     )
     reserved = dict(
         await reserve_into(

@@ -35,16 +35,16 @@ from oms.orders.services.status import refresh_status
 _SET_STATE = text(
     """
     UPDATE fulfilment
-       SET state = :to, updated_at = now(),
+       SET state = CAST(:to AS text), updated_at = now(),
            carrier = coalesce(:carrier, carrier),
            tracking_number = coalesce(:tracking_number, tracking_number),
            reason = coalesce(:reason, reason),
            pickup_code = coalesce(:pickup_code, pickup_code),
            transfer_id = coalesce(:transfer_id, transfer_id),
-           ready_at = CASE WHEN :to = 'ready_for_pickup' THEN now() ELSE ready_at END,
-           closed_at = CASE WHEN :to IN ('shipped', 'picked_up', 'rejected', 'cancelled')
+           ready_at = CASE WHEN CAST(:to AS text) = 'ready_for_pickup' THEN now() ELSE ready_at END,
+           closed_at = CASE WHEN CAST(:to AS text) IN ('shipped', 'picked_up', 'rejected', 'cancelled')
                             THEN now() ELSE closed_at END
-     WHERE id = :id AND state = :from
+     WHERE id = :id AND state = CAST(:from AS text)
     RETURNING id
     """
 )
@@ -77,7 +77,7 @@ async def apply_transition(
     target: str,
     actor: str,
     *,
-    changes: Changes = Changes(),  # noqa: B008 (frozen, never mutated)
+    changes: Changes = Changes(),
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Write the new state (already checked by the caller), the event, the order status."""

@@ -19,10 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, sweep_uncollected_pickups
 from oms.inventory.services.holds import release_expired_holds
 from oms.notifications import jobs as notification_jobs
 from oms.notifications.senders import sender_for
+from oms.orders.jobs import ROUTE_BACKORDERS, route_backorders
 from oms.system.maintenance import purge_idempotency_keys
+from oms.tracking.ratelimit import purge_rate_limit_windows
 from oms.worker.broker import ensure_async_support
 
 log = logging.getLogger(__name__)
@@ -113,8 +116,17 @@ def register_actors(
         sessionmaker = await database.sessionmaker()
         async with sessionmaker() as session, session.begin():
             purged = await purge_idempotency_keys(session, older_than_hours)
+            windows = await purge_rate_limit_windows(session)
         if purged:
             log.info("idempotency keys purged", extra={"keys": purged})
+        if windows:
+            log.info("rate limit windows purged", extra={"windows": windows})
+
+    async def route_waiting_orders(limit: int = 200) -> None:
+        await route_backorders(await database.sessionmaker(), limit)
+
+    async def cancel_uncollected_pickups(batch_size: int = 100) -> None:
+        await sweep_uncollected_pickups(await database.sessionmaker(), batch_size)
 
     sender = sender_for(database.settings)
 
@@ -129,6 +141,16 @@ def register_actors(
             120_000,
         ),
         ActorSpec(EXPIRE_HOLDS, expire_holds, MAINTENANCE_QUEUE, 60_000, max_age_ms=300_000),
+        ActorSpec(
+            ROUTE_BACKORDERS, route_waiting_orders, MAINTENANCE_QUEUE, 120_000, max_age_ms=300_000
+        ),
+        ActorSpec(
+            CANCEL_UNCOLLECTED_PICKUPS,
+            cancel_uncollected_pickups,
+            MAINTENANCE_QUEUE,
+            120_000,
+            max_age_ms=900_000,
+        ),
         ActorSpec(
             PURGE_IDEMPOTENCY_KEYS, purge_keys, MAINTENANCE_QUEUE, 120_000, max_age_ms=3_600_000
         ),

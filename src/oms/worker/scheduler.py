@@ -17,6 +17,8 @@ from typing import Any
 import dramatiq
 
 from oms.config import Settings
+from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, SWEEP_SECONDS
+from oms.orders.jobs import ROUTE_BACKORDERS
 from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, PURGE_IDEMPOTENCY_KEYS
 from oms.worker.broker import actor_queue, enqueue_blocking
 
@@ -38,6 +40,8 @@ class PeriodicJob:
 def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob(EXPIRE_HOLDS, settings.hold_sweep_seconds, {}),
+        PeriodicJob(CANCEL_UNCOLLECTED_PICKUPS, SWEEP_SECONDS, {}),
+        PeriodicJob(ROUTE_BACKORDERS, settings.backorder_sweep_seconds, {}),
         PeriodicJob(
             PURGE_IDEMPOTENCY_KEYS, 3600.0, {"older_than_hours": settings.idempotency_ttl_hours}
         ),

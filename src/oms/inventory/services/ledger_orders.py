@@ -24,9 +24,7 @@ from oms.inventory.services.ledger import (
 # Units that arrived for a waiting customer are theirs even if they eat into the store's
 # safety stock (a selling buffer): only the physical units on the shelf are checked.
 _RESERVE_ARRIVED = _with_movement(
-    _update_level(
-        "reserved = reserved + :d_reserved", guard="on_hand - reserved >= :d_reserved"
-    )
+    _update_level("reserved = reserved + :d_reserved", guard="on_hand - reserved >= :d_reserved")
 )
 
 _FLAG_COUNT = text(

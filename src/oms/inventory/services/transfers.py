@@ -22,6 +22,7 @@ from oms.db.models import Location, Sku, Transfer, TransferLine
 from oms.domain.access import Action, Principal, require, require_at
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
+from oms.fulfilment.transfer_link import on_transfer_received
 from oms.inventory.schemas import (
     TransferIn,
     TransferLineOut,
@@ -145,6 +146,8 @@ async def receive_transfer(
             await add_on_hand(
                 session, sku_id, destination.id, count, MovementKind.TRANSFER_IN, ledger_source
             )
+    # Stock sent for a customer's pickup is reserved for it on arrival.
+    await on_transfer_received(session, transfer_id, received, principal.actor)
     return await _transfer_out(session, transfer_id)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.channels.services import ChannelPolicy, channel_policy
+from oms.channels.policy_cache import cached_channel_policy
+from oms.channels.services import ChannelPolicy
 from oms.customers.matching import match_or_create_customer
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
@@ -48,7 +49,7 @@ async def place_order(
     if principal.role == "integration" and principal.channel_code != data.channel:
         raise Forbidden(f"this token places orders only for channel {principal.channel_code!r}")
     conn = await session.connection()
-    channel = await channel_policy(conn, data.channel)
+    channel = await cached_channel_policy(conn, data.channel)
     if channel is None or not channel.active:
         raise NotFound(f"channel {data.channel!r} not found", channel=data.channel)
     currency = data.lines[0].currency
@@ -67,7 +68,6 @@ async def place_order(
     sku_ids, pickup_ids, existing = await _resolve(conn, data, channel.id)
     if existing is not None:
         return await get_order_out(conn, existing), False
-
     customer_id = await match_or_create_customer(
         conn, name=data.customer.name, email=data.customer.email, phone=data.customer.phone
     )
@@ -148,6 +148,8 @@ def _policy(channel: ChannelPolicy) -> Policy:
 async def _resolve(
     conn: AsyncConnection, data: OrderIn, channel_id: int
 ) -> tuple[dict[str, int], dict[str, int], uuid.UUID | None]:
+    """SKU ids, pickup store ids and an existing order with this external id, in one
+    round trip."""
     wanted = {line.sku for line in data.lines}
     stores = {d.location for d in data.deliveries if isinstance(d, PickUpAt)}
     rows = (

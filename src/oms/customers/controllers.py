@@ -1,0 +1,59 @@
+"""HTTP routes for customers: search, and one profile with its orders from every channel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+
+from oms.customers import services
+from oms.customers.schemas import CustomerPage, CustomerProfile
+from oms.http.deps import Caller, DbSession
+
+
+class CustomerController(Controller):
+    path = "/customers"
+    tags = ["customers"]
+
+    @get(
+        "/",
+        summary="Find customers by name prefix, email or phone",
+        description=(
+            "`q` containing `@` is an email and a phone-like `q` a phone number; both match"
+            " exactly after normalising (case, spaces, `+44`/`0044`/`0` prefixes). Anything"
+            " else matches the start of the name, case-insensitively. Ordered by name; pass"
+            " `next_cursor` back as `cursor` for the next page. Integration tokens: 403."
+        ),
+    )
+    async def search_customers(
+        self,
+        db_session: DbSession,
+        principal: Caller,
+        q: Annotated[str, QueryParameter(min_length=1, max_length=320)],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=600)] = None,
+    ) -> CustomerPage:
+        return await services.search_customers(
+            db_session, principal, q=q, limit=limit, cursor=cursor
+        )
+
+    @get(
+        "/{customer_id:uuid}",
+        summary="One customer with their orders from every channel, newest first",
+        description=(
+            "`orders` holds the newest `orders_limit` orders and `order_count` all of them;"
+            " page through the rest with `GET /orders?customer=<id>`."
+        ),
+    )
+    async def get_customer(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        principal: Caller,
+        orders_limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> CustomerProfile:
+        return await services.get_customer(
+            db_session, principal, customer_id, orders_limit=orders_limit
+        )

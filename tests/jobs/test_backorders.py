@@ -1,0 +1,45 @@
+"""Backordered orders are routed by the sweeper once stock arrives, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from oms.orders.jobs import route_backorders
+from tests.support.orders import order_body
+from tests.support.world import World
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def test_arriving_stock_routes_the_waiting_units(
+    client: Client, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    store = await world.location()
+    warehouse = await world.location(kind="warehouse", capabilities=["ship_from"], lat=53.6)
+    sku = await world.sku()
+    await world.stock(sku, store, 1)
+    channel = await world.channel(backorders=True)
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 3)]), headers=admin)
+    ).json()
+    assert order["status"] == "backordered"
+
+    await world.stock(sku, warehouse, 5)
+    # Two sweepers at once: the order is claimed by one, the other skips it.
+    await asyncio.gather(route_backorders(sessionmaker), route_backorders(sessionmaker))
+
+    routed = (await client.get(f"/orders/{order['id']}", headers=admin)).json()
+    assert routed["status"] == "open"
+    assert routed["lines"][0] | {"allocated": 3, "backordered": 0} == routed["lines"][0]
+    assert sorted(
+        (f["location"], sum(line["quantity"] for line in f["lines"]))
+        for f in routed["fulfilments"]
+    ) == sorted([(store.code, 1), (warehouse.code, 2)])
+    assert (await world.level(sku, warehouse))["reserved"] == 2
+    decisions = (await client.get(f"/orders/{order['id']}/routing", headers=admin)).json()
+    assert [d["trigger"] for d in decisions] == ["placement", "backorder"]
+    await world.assert_audit_clean()
