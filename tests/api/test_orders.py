@@ -403,3 +403,50 @@ async def test_associates_see_only_orders_their_store_works_on(
     assert (await client.get(f"/orders/{order['id']}", headers=associate)).status_code == 404
     cancel = await client.post(f"/orders/{order['id']}/cancel", json={}, headers=associate)
     assert cancel.status_code == 404
+
+
+async def test_cancelling_one_whole_line_keeps_the_rest_of_the_fulfilment(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    a, b = await world.sku(), await world.sku()
+    await world.stock(a, store, 5)
+    await world.stock(b, store, 5)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(a, 2), (b, 1)]), headers=admin)
+    ).json()
+
+    response = await client.post(
+        f"/orders/{order['id']}/cancel",
+        json={"lines": [{"line_no": 1, "quantity": 2}]},
+        headers=admin,
+    )
+
+    assert response.status_code == 200, response.text
+    [fulfilment] = response.json()["fulfilments"]
+    assert fulfilment["state"] == "pending"
+    assert [line["line_no"] for line in fulfilment["lines"]] == [2]
+    assert (await world.level(a, store))["reserved"] == 0
+    assert (await world.level(b, store))["reserved"] == 1
+    await world.assert_audit_clean()
+
+
+async def test_an_order_hold_cannot_be_released_through_the_holds_api(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 5)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 1)]), headers=admin)
+    ).json()
+    hold_id = order["fulfilments"][0]["id"]  # an order's hold shares its fulfilment's id
+
+    response = await client.post(f"/holds/{hold_id}/release", headers=admin)
+
+    assert response.status_code == 409, response.text
+    assert (await world.level(sku, store))["reserved"] == 1

@@ -42,8 +42,9 @@ _SET_STATE = text(
            pickup_code = coalesce(:pickup_code, pickup_code),
            transfer_id = coalesce(:transfer_id, transfer_id),
            ready_at = CASE WHEN CAST(:to AS text) = 'ready_for_pickup' THEN now() ELSE ready_at END,
-           closed_at = CASE WHEN CAST(:to AS text) IN ('shipped', 'picked_up', 'rejected', 'cancelled')
-                            THEN now() ELSE closed_at END
+           closed_at = CASE
+                WHEN CAST(:to AS text) IN ('shipped', 'picked_up', 'rejected', 'cancelled')
+                THEN now() ELSE closed_at END
      WHERE id = :id AND state = CAST(:from AS text)
     RETURNING id
     """

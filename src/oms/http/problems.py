@@ -145,7 +145,9 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    if sqlstate == "55P03":  # lock_not_available: lock_timeout hit on a contended row
+    # lock_not_available (lock_timeout on a contended row), deadlock_detected (PostgreSQL
+    # chose this transaction to break a cycle) and serialization_failure: all retryable.
+    if sqlstate in {"55P03", "40P01", "40001"}:
         return problem_response(
             request, 503, "busy", "Stock is busy", "Please retry", headers={"Retry-After": "1"}
         )

@@ -169,6 +169,9 @@ async def get_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UU
 
 async def release_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:
     hold = await _visible_hold(session, principal, hold_id)
+    if hold.purpose == "order":
+        # Its units belong to an order's fulfilment: released by cancelling that instead.
+        raise InvalidState("this hold belongs to an order; cancel the order or its lines")
     location = await session.get_one(Location, hold.location_id)
     require_at(principal, Action.HOLD, location.id, location.code)
     closed = (await session.execute(_CLOSE_HOLD, {"id": hold_id, "status": "released"})).first()

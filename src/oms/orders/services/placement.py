@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.policy_cache import cached_channel_policy
 from oms.channels.services import ChannelPolicy
-from oms.customers.matching import match_or_create_customer
+from oms.customers.matching import MATCH_SQL, Known, match_or_create_customer, match_params
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
 from oms.domain.routing import Candidate, Plan, Policy
@@ -27,16 +27,23 @@ from oms.orders.services.planning import Written, plan_and_write, read_candidate
 from oms.orders.services.queries import get_order_out, placed_order_out
 from oms.orders.services.routing_sql import PLACE
 
+# Everything the request names, in one round trip: SKUs, pickup stores, an order already
+# placed under this external id, and the customer's matching profiles. (Built from two
+# constants: no request data is ever part of the SQL text.)
 _RESOLVE = text(
-    """
-    SELECT 'sku' AS kind, id, code, NULL AS pickup FROM sku
-     WHERE code = ANY(CAST(:skus AS text[])) AND active
+    """  # noqa: S608
+    SELECT 'sku' AS kind, id, code, NULL AS pickup, NULL AS email_key, NULL AS phone_key
+      FROM sku WHERE code = ANY(CAST(:skus AS text[])) AND active
     UNION ALL
-    SELECT 'location', id, code, 'pickup' = ANY(capabilities) FROM location
+    SELECT 'location', id, code, 'pickup' = ANY(capabilities), NULL, NULL FROM location
      WHERE code = ANY(CAST(:locations AS text[])) AND active
     UNION ALL
-    SELECT 'order', NULL, CAST(id AS text), NULL FROM sales_order
+    SELECT 'order', NULL, CAST(id AS text), NULL, NULL, NULL FROM sales_order
      WHERE channel_id = :channel_id AND external_id = :external_id
+    UNION ALL
+    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key FROM ("""
+    + MATCH_SQL
+    + """) profiles
     """
 )
 
@@ -65,11 +72,15 @@ async def place_order(
             f" {total} {currency}",
             expected=total,
         )
-    sku_ids, pickup_ids, existing = await _resolve(conn, data, channel.id)
+    sku_ids, pickup_ids, existing, profiles = await _resolve(conn, data, channel.id)
     if existing is not None:
         return await get_order_out(conn, existing), False
     customer_id = await match_or_create_customer(
-        conn, name=data.customer.name, email=data.customer.email, phone=data.customer.phone
+        conn,
+        name=data.customer.name,
+        email=data.customer.email,
+        phone=data.customer.phone,
+        known=profiles,
     )
     deliveries = group_builder.stored_deliveries(data)
     groups = group_builder.from_request(data, deliveries, sku_ids, pickup_ids)
@@ -147,9 +158,9 @@ def _policy(channel: ChannelPolicy) -> Policy:
 
 async def _resolve(
     conn: AsyncConnection, data: OrderIn, channel_id: int
-) -> tuple[dict[str, int], dict[str, int], uuid.UUID | None]:
-    """SKU ids, pickup store ids and an existing order with this external id, in one
-    round trip."""
+) -> tuple[dict[str, int], dict[str, int], uuid.UUID | None, list[Known]]:
+    """SKU ids, pickup store ids, an existing order with this external id and the
+    customer's matching profiles."""
     wanted = {line.sku for line in data.lines}
     stores = {d.location for d in data.deliveries if isinstance(d, PickUpAt)}
     rows = (
@@ -160,12 +171,13 @@ async def _resolve(
                 "locations": sorted(stores),
                 "channel_id": channel_id,
                 "external_id": data.external_id,
+                **match_params(data.customer.email, data.customer.phone),
             },
         )
     ).all()
     existing = next((uuid.UUID(r.code) for r in rows if r.kind == "order"), None)
     if existing is not None:
-        return {}, {}, existing
+        return {}, {}, existing, []
     sku_ids = {r.code: r.id for r in rows if r.kind == "sku"}
     missing = sorted(wanted - sku_ids.keys())
     if missing:
@@ -179,7 +191,10 @@ async def _resolve(
         raise InvalidInput(
             f"{', '.join(no_pickup)} does not offer pickup in store", locations=no_pickup
         )
-    return sku_ids, pickup_ids, None
+    profiles = [
+        Known(uuid.UUID(r.code), r.email_key, r.phone_key) for r in rows if r.kind == "customer"
+    ]
+    return sku_ids, pickup_ids, None, profiles
 
 
 async def _existing(conn: AsyncConnection, channel_id: int, external_id: str) -> uuid.UUID:

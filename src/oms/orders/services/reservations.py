@@ -20,8 +20,12 @@ _TAKE_FROM_HOLD_LINE = text(
     RETURNING quantity, location_id
     """
 )
-_DROP_EMPTY_HOLD_LINE = text(
-    "DELETE FROM hold_line WHERE hold_id = :hold_id AND sku_id = :sku_id AND quantity = 0"
+# All of a line's units: the row goes (a hold line never holds zero).
+_DROP_HOLD_LINE = text(
+    """
+    DELETE FROM hold_line WHERE hold_id = :hold_id AND sku_id = :sku_id AND quantity = :quantity
+    RETURNING 0 AS quantity, location_id
+    """
 )
 _CLOSE_HOLD = text(
     """
@@ -52,13 +56,10 @@ async def release_units(
     take = min(held, quantity)
     if take == 0:
         return 0
+    statement = _DROP_HOLD_LINE if take == held else _TAKE_FROM_HOLD_LINE
     row = (
-        await conn.execute(
-            _TAKE_FROM_HOLD_LINE, {"hold_id": hold_id, "sku_id": sku_id, "quantity": take}
-        )
+        await conn.execute(statement, {"hold_id": hold_id, "sku_id": sku_id, "quantity": take})
     ).one()
-    if row.quantity == 0:
-        await conn.execute(_DROP_EMPTY_HOLD_LINE, {"hold_id": hold_id, "sku_id": sku_id})
     if await unreserve(session, sku_id, row.location_id, take, source) is None:
         raise RuntimeError(f"hold {hold_id} held more than is reserved")
     return take
