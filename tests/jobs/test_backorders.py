@@ -36,8 +36,7 @@ async def test_arriving_stock_routes_the_waiting_units(
     assert routed["status"] == "open"
     assert routed["lines"][0] | {"allocated": 3, "backordered": 0} == routed["lines"][0]
     assert sorted(
-        (f["location"], sum(line["quantity"] for line in f["lines"]))
-        for f in routed["fulfilments"]
+        (f["location"], sum(line["quantity"] for line in f["lines"])) for f in routed["fulfilments"]
     ) == sorted([(store.code, 1), (warehouse.code, 2)])
     assert (await world.level(sku, warehouse))["reserved"] == 2
     decisions = (await client.get(f"/orders/{order['id']}/routing", headers=admin)).json()

