@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
+from oms.fulfilment.reservation import release_all, release_units
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import CancelIn, EditIn, OrderOut
 from oms.orders.services.allocation import allocate_open_units
 from oms.orders.services.events import record_event
 from oms.orders.services.queries import get_order_out, may_see
-from oms.orders.services.reservations import release_hold, release_units
 from oms.orders.services.status import refresh_status
 
 LIVE = ("pending", "picking", "packed", "ready_for_pickup")
@@ -52,6 +52,7 @@ class _Fulfilment:
     id: uuid.UUID
     state: str
     method: str
+    location_id: int
     awaits: uuid.UUID | None
     units: dict[int, tuple[int, int]]  # line_no -> (sku_id, units)
 
@@ -152,7 +153,9 @@ async def _locked_order(
 async def _live(conn: AsyncConnection, order_id: uuid.UUID) -> list[_Fulfilment]:
     found: dict[uuid.UUID, _Fulfilment] = {}
     for r in (await conn.execute(_LIVE_UNITS, {"id": order_id, "live": list(LIVE)})).all():
-        f = found.setdefault(r.id, _Fulfilment(r.id, r.state, r.method, r.awaits_fulfilment_id, {}))
+        f = found.setdefault(
+            r.id, _Fulfilment(r.id, r.state, r.method, r.location_id, r.awaits_fulfilment_id, {})
+        )
         f.units[r.line_no] = (r.sku_id, r.units)
     return list(found.values())
 
@@ -197,7 +200,7 @@ async def _cancel_units(
                 line_no=line.line_no,
             )
         else:
-            await release_units(session, f.id, sku_id, take, source)
+            await release_units(session, f.id, sku_id, f.location_id, take, source)
             await _shrink_line(conn, f.id, line.line_no, take)
         f.units[line.line_no] = (sku_id, units - take)
         left -= take
@@ -261,7 +264,7 @@ async def _cancel_fulfilment(
         .all()
     )
     for fulfilment_id in [f.id, *feeders]:
-        await release_hold(session, fulfilment_id, source)
+        await release_all(session, fulfilment_id, source)
         await conn.execute(
             text(
                 "UPDATE fulfilment SET state = 'cancelled', reason = :reason,"
