@@ -48,6 +48,7 @@ async def _migrate(settings: Settings, url: str, revision: str = "head") -> None
 
 async def _prepare_demo(settings: Settings, url: str) -> str:
     """Migrate, seed the demo retailer unless present, re-issue demo tokens; the banner."""
+    from oms.demo.orders_data import demo_tracking_token
     from oms.demo.seed import format_demo_banner, issue_demo_tokens, seed_demo
 
     await _migrate(settings, url)
@@ -56,10 +57,11 @@ async def _prepare_demo(settings: Settings, url: str) -> str:
         async with make_sessionmaker(engine)() as session, session.begin():
             await seed_demo(session)
             tokens = await issue_demo_tokens(session)
+            tracking = await demo_tracking_token(session)
     finally:
         await engine.dispose()
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
-    return format_demo_banner(tokens, f"http://{host}:{settings.port}")
+    return format_demo_banner(tokens, f"http://{host}:{settings.port}", tracking_token=tracking)
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:

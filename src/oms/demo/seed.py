@@ -33,6 +33,7 @@ from oms.demo.catalogue_data import (
     size_label,
 )
 from oms.demo.channels_data import seed_demo_channels
+from oms.demo.orders_data import seed_demo_orders
 from oms.domain import gtin
 from oms.domain.stock import MovementKind
 from oms.inventory.services.ledger import Source, add_on_hand
@@ -250,11 +251,13 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> bool:
     if present is not None:
         # A demo made before channels existed gains them; existing ones are left alone.
         await seed_demo_channels(session)
+        await seed_demo_orders(session)
         return False
     places = await _insert_locations(session)
     skus = await _insert_catalogue(session, demo_skus())
     await _receive(session, plan_stock(seed), skus, places)
     await seed_demo_channels(session)
+    await seed_demo_orders(session)
     return True
 
 
@@ -287,7 +290,9 @@ async def issue_demo_tokens(session: AsyncSession) -> list[DemoToken]:
     return tokens
 
 
-def format_demo_banner(tokens: Sequence[DemoToken], base_url: str) -> str:
+def format_demo_banner(
+    tokens: Sequence[DemoToken], base_url: str, *, tracking_token: str | None = None
+) -> str:
     """What to print on the console so somebody can try the demo straight away."""
     base = base_url.rstrip("/")
     names = {store.code: store.name for store in STORES}
@@ -316,5 +321,8 @@ def format_demo_banner(tokens: Sequence[DemoToken], base_url: str) -> str:
             f'    curl -H "Authorization: Bearer {caller.secret}" \\',
             f'      "{base}/stock/{FEATURED_SKU}?near={near}"',
         ]
+    if tracking_token is not None:
+        lines += ["", "  Track the demo order waiting for collection (no token needed):"]
+        lines.append(f"    curl {base}/track/{tracking_token}")
     lines += ["", "  Demo tokens are re-issued at every start; earlier ones stop working."]
     return "\n".join(lines)

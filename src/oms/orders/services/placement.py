@@ -1,7 +1,9 @@
 """Place an order: validate, deduplicate, route, reserve, persist — one transaction.
 
-Round trips on the common path: resolve codes, channel policy, customer, candidates, then
-one statement that writes everything (under a savepoint, so a lost race re-plans).
+Round trips on the common path: one statement reads everything the request names (SKUs,
+pickup stores, a duplicate, the customer's profile, the candidate locations with their
+stock), then one statement writes everything under a savepoint (a lost race re-plans).
+The channel's policy comes from a short per-process cache.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import secrets
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -23,9 +26,9 @@ from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFou
 from oms.domain.routing import Candidate, Plan, Policy
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
-from oms.orders.services.planning import Written, plan_and_write, read_candidates
+from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
 from oms.orders.services.queries import get_order_out, placed_order_out
-from oms.orders.services.routing_sql import PLACE
+from oms.orders.services.routing_sql import CANDIDATES_BY_CODE, PLACE
 
 # Everything the request names, in one round trip: SKUs, pickup stores, an order already
 # placed under this external id, and the customer's matching profiles. (Built from two
@@ -34,18 +37,33 @@ _RESOLVE = text(
     "".join(
         (
             """
-    SELECT 'sku' AS kind, id, code, NULL AS pickup, NULL AS email_key, NULL AS phone_key
+    SELECT 'sku' AS kind, id, code, CAST(NULL AS boolean) AS pickup,
+           CAST(NULL AS text) AS email_key, CAST(NULL AS text) AS phone_key,
+           CAST(NULL AS text) AS location_kind, CAST(NULL AS float8) AS lat,
+           CAST(NULL AS float8) AS lon, CAST(NULL AS int) AS priority,
+           CAST(NULL AS text[]) AS capabilities, CAST(NULL AS int) AS capacity_left,
+           CAST(NULL AS bigint[]) AS sku_ids, CAST(NULL AS int[]) AS available
       FROM sku WHERE code = ANY(CAST(:skus AS text[])) AND active
     UNION ALL
-    SELECT 'location', id, code, 'pickup' = ANY(capabilities), NULL, NULL FROM location
-     WHERE code = ANY(CAST(:locations AS text[])) AND active
+    SELECT 'location', id, code, 'pickup' = ANY(capabilities), NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM location WHERE code = ANY(CAST(:locations AS text[])) AND active
     UNION ALL
-    SELECT 'order', NULL, CAST(id AS text), NULL, NULL, NULL FROM sales_order
-     WHERE channel_id = :channel_id AND external_id = :external_id
+    SELECT 'order', NULL, CAST(id AS text), NULL, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM sales_order WHERE channel_id = :channel_id AND external_id = :external_id
     UNION ALL
-    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key FROM (""",
+    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM (""",
             MATCH_SQL,
-            ") profiles",
+            """) profiles
+    UNION ALL
+    SELECT 'candidate', id, code, NULL, NULL, NULL, location_kind, lat, lon, priority,
+           capabilities, capacity_left, sku_ids, available
+      FROM (""",
+            CANDIDATES_BY_CODE,
+            ") candidates",
         )
     )
 )
@@ -75,20 +93,20 @@ async def place_order(
             f" {total} {currency}",
             expected=total,
         )
-    sku_ids, pickup_ids, existing, profiles = await _resolve(conn, data, channel.id)
-    if existing is not None:
-        return await get_order_out(conn, existing), False
+    named = await _resolve(conn, data, channel.id)
+    if named.existing is not None:
+        return await get_order_out(conn, named.existing), False
+    sku_ids, pickup_ids, candidates = named.sku_ids, named.pickup_ids, named.candidates
     customer_id = await match_or_create_customer(
         conn,
         name=data.customer.name,
         email=data.customer.email,
         phone=data.customer.phone,
-        known=profiles,
+        known=named.profiles,
     )
     deliveries = group_builder.stored_deliveries(data)
     groups = group_builder.from_request(data, deliveries, sku_ids, pickup_ids)
     wanted_skus, always = sorted(set(sku_ids.values())), list(pickup_ids.values())
-    candidates = await read_candidates(conn, wanted_skus, always)
     order_id = uuid.uuid4()
     lines = list(enumerate(data.lines, start=1))
     base = {
@@ -159,11 +177,18 @@ def _policy(channel: ChannelPolicy) -> Policy:
     )
 
 
-async def _resolve(
-    conn: AsyncConnection, data: OrderIn, channel_id: int
-) -> tuple[dict[str, int], dict[str, int], uuid.UUID | None, list[Known]]:
-    """SKU ids, pickup store ids, an existing order with this external id and the
-    customer's matching profiles."""
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What the request's codes and contact details name in the database."""
+
+    sku_ids: dict[str, int]
+    pickup_ids: dict[str, int]
+    existing: uuid.UUID | None  # an order already placed under this external id
+    profiles: list[Known]
+    candidates: list[Candidate]
+
+
+async def _resolve(conn: AsyncConnection, data: OrderIn, channel_id: int) -> _Named:
     wanted = {line.sku for line in data.lines}
     stores = {d.location for d in data.deliveries if isinstance(d, PickUpAt)}
     rows = (
@@ -180,7 +205,7 @@ async def _resolve(
     ).all()
     existing = next((uuid.UUID(r.code) for r in rows if r.kind == "order"), None)
     if existing is not None:
-        return {}, {}, existing, []
+        return _Named({}, {}, existing, [], [])
     sku_ids = {r.code: r.id for r in rows if r.kind == "sku"}
     missing = sorted(wanted - sku_ids.keys())
     if missing:
@@ -197,7 +222,8 @@ async def _resolve(
     profiles = [
         Known(uuid.UUID(r.code), r.email_key, r.phone_key) for r in rows if r.kind == "customer"
     ]
-    return sku_ids, pickup_ids, None, profiles
+    candidates = candidates_from_rows(r for r in rows if r.kind == "candidate")
+    return _Named(sku_ids, pickup_ids, None, profiles, candidates)
 
 
 async def _existing(conn: AsyncConnection, channel_id: int, external_id: str) -> uuid.UUID:

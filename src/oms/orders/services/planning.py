@@ -8,7 +8,7 @@ import dataclasses
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -59,12 +59,16 @@ async def read_candidates(
     params = {"sku_ids": list(sku_ids), "always": list(always)}
     if lock:
         await conn.execute(LOCK_CANDIDATE_LEVELS, params)
-    rows = await conn.execute(CANDIDATES, params)
+    return candidates_from_rows(await conn.execute(CANDIDATES, params))
+
+
+def candidates_from_rows(rows: Iterable[Any]) -> list[Candidate]:
+    """Candidates from rows shaped like ``routing_sql.CANDIDATES``."""
     return [
         Candidate(
             location_id=r.id,
             code=r.code,
-            kind=r.kind,
+            kind=r.location_kind,
             lat=r.lat,
             lon=r.lon,
             priority=r.priority,

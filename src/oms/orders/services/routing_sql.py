@@ -14,24 +14,31 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
-CANDIDATES = text(
-    """
-    SELECT loc.id, loc.code, loc.kind, loc.lat, loc.lon, loc.priority, loc.capabilities,
-           loc.daily_capacity - coalesce(d.fulfilments, 0) AS capacity_left,
-           coalesce(array_agg(l.sku_id) FILTER (WHERE l.sku_id IS NOT NULL), '{}') AS sku_ids,
+_CANDIDATES = """
+    SELECT loc.id, loc.code, loc.kind AS location_kind, loc.lat, loc.lon, loc.priority,
+           loc.capabilities, loc.daily_capacity - coalesce(d.fulfilments, 0) AS capacity_left,
+           coalesce(array_agg(l.sku_id) FILTER (WHERE l.sku_id IS NOT NULL), '{{}}') AS sku_ids,
            coalesce(
                array_agg(l.on_hand - l.reserved - l.safety_stock)
                    FILTER (WHERE l.sku_id IS NOT NULL),
-               '{}') AS available
+               '{{}}') AS available
       FROM location loc
-      LEFT JOIN inventory_level l
-             ON l.location_id = loc.id AND l.sku_id = ANY(CAST(:sku_ids AS bigint[]))
+      LEFT JOIN inventory_level l ON l.location_id = loc.id AND {skus}
       LEFT JOIN location_day_load d
              ON d.location_id = loc.id AND d.day = (now() AT TIME ZONE loc.timezone)::date
-     WHERE loc.active
-       AND (l.sku_id IS NOT NULL OR loc.id = ANY(CAST(:always AS bigint[])))
+     WHERE loc.active AND (l.sku_id IS NOT NULL OR {always})
      GROUP BY loc.id, d.fulfilments
     """
+CANDIDATES = text(
+    _CANDIDATES.format(
+        skus="l.sku_id = ANY(CAST(:sku_ids AS bigint[]))",
+        always="loc.id = ANY(CAST(:always AS bigint[]))",
+    )
+)
+# The same, by the codes a request names: order placement reads it with the codes.
+CANDIDATES_BY_CODE = _CANDIDATES.format(
+    skus="l.sku_id IN (SELECT id FROM sku WHERE code = ANY(CAST(:skus AS text[])) AND active)",
+    always="loc.code = ANY(CAST(:locations AS text[]))",
 )
 
 # The last re-plan's guarantee: every level it may choose, then every store load, locked
