@@ -10,9 +10,10 @@ are collected from a random store. Scenarios: 4 hot SKUs stocked at all 8 stores
 order fights for the same few rows), and a random SKU mix out of 10,000, at 8-64
 clients. The baseline sends the service's own statements in one transaction (one read of
 codes, duplicate, customer profile and candidates; savepoint; the write statement;
-commit; the channel policy cached, as the service does) and calls the same pure routing engine to build the write, so routing is part of
-both sides. After each SKU set: no level reserved beyond on_hand - safety_stock or below
-zero, every level's reserved equals its active holds, and the ledger audit passes. Any
+commit; the channel policy cached, as the service does) and calls the same pure routing
+engine to build the write, so routing is part of both sides. After each SKU set: no level
+reserved beyond on_hand - safety_stock or below zero, every level's reserved equals its
+active holds, and the ledger audit passes. Any
 failure exits non-zero.
 """
 
