@@ -7,8 +7,6 @@ transaction lock guards the other spellings.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable, Sequence
 
@@ -22,6 +20,7 @@ from oms.catalogue.schemas import SkuIn, SkuOut, SkuPage, SkuPatch
 from oms.db.models import Barcode, Sku
 from oms.domain import gtin
 from oms.domain.access import Action, Principal, require
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import AlreadyExists, InvalidInput, InvalidState, NotFound
 
 _CODE = re.compile(r"[A-Za-z0-9._\-]{1,64}")
@@ -37,19 +36,12 @@ _HAS_HISTORY = text(
 )
 
 
-def encode_cursor(code: str) -> str:
-    return base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
+def _after_code(cursor: str) -> str:
     """The last code of the previous page; the cursor is opaque to clients."""
-    try:
-        code = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        code = ""
+    (code,) = decode_cursor(cursor, str)
     if not _CODE.fullmatch(code):
         raise InvalidInput("cursor is not one this API returned", cursor=cursor)
-    return code
+    return code  # type: ignore[no-any-return]
 
 
 async def _barcodes_of(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -176,7 +168,7 @@ async def search_skus(
     if active is not None:
         query = query.where(Sku.active.is_(active))
     if cursor is not None:
-        query = query.where(Sku.code > decode_cursor(cursor))
+        query = query.where(Sku.code > _after_code(cursor))
     rows = list(await session.scalars(query))
     page, more = rows[:limit], len(rows) > limit
     barcodes = await _barcodes_of(session, [sku.id for sku in page])

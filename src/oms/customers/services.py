@@ -9,8 +9,6 @@ channel and never read customers.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 
@@ -21,6 +19,7 @@ from oms.customers.matching import name_key
 from oms.customers.schemas import CustomerOrder, CustomerPage, CustomerProfile, CustomerSummary
 from oms.domain.access import Action, Principal, require
 from oms.domain.contact import email_key, phone_key
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import InvalidInput, NotFound
 
 _PHONE_LIKE = re.compile(r"^\+?[0-9 ()\-.]+$")
@@ -103,7 +102,7 @@ async def search_customers(
     last = rows[limit - 1] if more else None
     return CustomerPage(
         items=items,
-        next_cursor=_encode_cursor(last.name_key, last.id) if last is not None else None,
+        next_cursor=encode_cursor(last.name_key, str(last.id)) if last is not None else None,
     )
 
 
@@ -143,17 +142,9 @@ def _like_prefix(key: str) -> str:
     return escaped + "%"
 
 
-def _encode_cursor(name: str, customer_id: uuid.UUID) -> str:
-    raw = json.dumps([name, str(customer_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    name, customer_id = decode_cursor(cursor, str, str)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        name, customer_id = json.loads(raw)
-        if not isinstance(name, str):
-            raise TypeError(name)
         return name, uuid.UUID(customer_id)
-    except (ValueError, TypeError):
-        raise InvalidInput("cursor is not one this API returned") from None
+    except ValueError:
+        raise InvalidInput("cursor is not one this API returned", cursor=cursor) from None

@@ -7,16 +7,14 @@ everybody lives in ``lookup``.
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.refs import location_by_code, sku_ids_by_code
 from oms.db.models import InventoryLevel, Location, Sku, StockMovement
 from oms.domain.access import Action, Principal, require, require_at, require_visible
-from oms.domain.errors import InvalidInput, NotFound
+from oms.domain.cursors import decode_cursor, encode_cursor
+from oms.domain.errors import NotFound
 from oms.domain.stock import MovementKind, available
 from oms.inventory.schemas import (
     LevelOut,
@@ -87,19 +85,6 @@ async def _any_sku_id(session: AsyncSession, code: str) -> int:
     return sku_id
 
 
-def encode_cursor(sku_id: int, location_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{sku_id}:{location_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        sku_id, location_id = (int(part) for part in raw.split(":"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("cursor is not one this API returned") from None
-    return sku_id, location_id
-
-
 async def list_levels(
     session: AsyncSession,
     principal: Principal,
@@ -137,7 +122,8 @@ async def list_levels(
         query = query.where(InventoryLevel.needs_count.is_(needs_count))
     if cursor is not None:
         query = query.where(
-            tuple_(InventoryLevel.sku_id, InventoryLevel.location_id) > decode_cursor(cursor)
+            tuple_(InventoryLevel.sku_id, InventoryLevel.location_id)
+            > decode_cursor(cursor, int, int)
         )
     rows = (await session.execute(query)).all()
     page, more = rows[:limit], len(rows) > limit

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -14,7 +13,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.domain.access import Action, Principal, require
-from oms.domain.errors import InvalidInput, NotFound
+from oms.domain.cursors import decode_cursor, encode_cursor
+from oms.domain.errors import NotFound
 from oms.orders.schemas import (
     CustomerOut,
     FulfilmentLineOut,
@@ -300,7 +300,7 @@ async def list_orders(
                 "location": location_id,
                 "scope": sorted(principal.location_ids) if principal.is_scoped else None,
                 "actor": principal.actor,
-                "after": _decode_cursor(cursor),
+                "after": decode_cursor(cursor, int)[0] if cursor else None,
                 "limit": limit + 1,
             },
         )
@@ -320,20 +320,7 @@ async def list_orders(
         for r in rows[:limit]
     ]
     more = len(rows) > limit
-    return OrderPage(items=items, next_cursor=_encode_cursor(items[-1].number) if more else None)
-
-
-def _encode_cursor(number: int) -> str:
-    return base64.urlsafe_b64encode(str(number).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except ValueError:
-        raise InvalidInput("cursor is not one this service gave out") from None
+    return OrderPage(items=items, next_cursor=encode_cursor(items[-1].number) if more else None)
 
 
 async def order_events(

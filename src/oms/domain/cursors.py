@@ -1,0 +1,33 @@
+"""Opaque keyset cursors: the last row's sort key as URL-safe text the client hands back.
+
+Every paged list encodes its key the same way; a cursor that does not decode to a key of
+the expected shape is refused as invalid input, never passed on to a query.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from oms.domain.errors import InvalidInput
+
+
+def encode_cursor(*key: str | int) -> str:
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *types: type[str] | type[int]) -> tuple[Any, ...]:
+    """The key, checked to have one value of each of ``types`` in order."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON are all ValueErrors
+        key = None
+    if (
+        not isinstance(key, list)
+        or len(key) != len(types)
+        or not all(type(value) is wanted for value, wanted in zip(key, types, strict=True))
+    ):
+        raise InvalidInput("cursor is not one this API returned", cursor=cursor)
+    return tuple(key)
