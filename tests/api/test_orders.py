@@ -265,6 +265,12 @@ async def test_the_same_order_twice_is_one_order(client: Client, world: World) -
     assert again.json()["id"] == first.json()["id"]
     assert replay_a.json()["id"] == replay_b.json()["id"]
     assert replay_b.headers.get("Idempotent-Replayed") == "true"
+    # A keyed resend of an order placed earlier answers 200, and so does its replay.
+    resend = {**admin, "Idempotency-Key": "order-key-2"}
+    first_resend = await client.post("/orders", json=body, headers=resend)
+    second_resend = await client.post("/orders", json=body, headers=resend)
+    assert (first_resend.status_code, second_resend.status_code) == (200, 200)
+    assert second_resend.json()["id"] == first.json()["id"]
     assert (await world.level(sku, store))["reserved"] == 3
     await world.assert_audit_clean()
 

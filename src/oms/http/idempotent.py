@@ -34,11 +34,18 @@ async def idempotent(
     session: AsyncSession,
     principal: Principal,
     key: str | None,
-    status_code: int,
+    status_code: int | Callable[[], int],
     produce: Callable[[], Awaitable[T]],
 ) -> Response[T]:
+    """``status_code`` may be a function, asked after ``produce`` ran (e.g. 200 when the
+    request found an existing resource instead of creating one)."""
+
+    def status() -> int:
+        return status_code() if callable(status_code) else status_code
+
     if key is None:
-        return Response(await produce(), status_code=status_code)
+        produced = await produce()
+        return Response(produced, status_code=status())
     scope = f"token:{principal.token_id}"
     fingerprint = idempotency.fingerprint(request.method, request.url.path, await request.body())
     stored = await idempotency.claim(session, scope, key, fingerprint)
@@ -51,7 +58,7 @@ async def idempotent(
         )
         return cast(Response[T], replay)
     body = msgspec.json.encode(await produce())
-    await idempotency.store(session, scope, key, status_code, body)
+    await idempotency.store(session, scope, key, status(), body)
     return cast(
-        Response[T], Response(content=body, status_code=status_code, media_type=MediaType.JSON)
+        Response[T], Response(content=body, status_code=status(), media_type=MediaType.JSON)
     )

@@ -48,18 +48,21 @@ class OrderController(Controller):
         principal: Caller,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[OrderOut]:
-        status = 201
+        created = True
 
         async def produce() -> OrderOut:
-            nonlocal status
+            nonlocal created
             order, created = await placement.place_order(db_session, principal, data)
-            status = 201 if created else 200
             return order
 
-        response = await idempotent(request, db_session, principal, idempotency_key, 201, produce)
-        if response.status_code == 201 and status == 200:
-            response.status_code = 200
-        return response
+        return await idempotent(
+            request,
+            db_session,
+            principal,
+            idempotency_key,
+            lambda: 201 if created else 200,
+            produce,
+        )
 
     @get("/", summary="Orders, newest first (filter by channel, status, customer, location)")
     async def list_orders(
