@@ -20,16 +20,13 @@ failure exits non-zero.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import secrets
 import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -37,17 +34,9 @@ import msgspec
 import uvloop
 
 from benchmarks import common, harness
-from benchmarks.common import compiled
 from benchmarks.harness import HttpClient, Operation, Sample, Scenario
-from oms.channels.services import _POLICY
-from oms.customers.matching import _INSERT, name_key
-from oms.domain.contact import email_key
-from oms.domain.routing import Candidate, Delivery, Demand, Group, Plan, Policy, plan
-from oms.orders.services.placement import _RESOLVE
-from oms.orders.services.planning import candidates_from_rows, fulfilments_for, plan_params
-from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS, PLACE
+from benchmarks.orders_direct import CHANNEL, PRICE, DirectSql, Order, delivery
 
-CHANNEL = "BENCH-WEB"
 # Stores around Greater Manchester (code, lat, lon); capacity high enough never to bind.
 STORES = [
     ("BENCH-MAN", 53.4808, -2.2426),
@@ -62,22 +51,9 @@ STORES = [
 CENTRE, SPREAD_DEG = (53.50, -2.30), 0.15
 HOT_PREFIX, HOT_SKUS, HOT_ON_HAND, HOT_SAFETY = "BENCH-HOT-", 4, 50_000_000, 5
 SPREAD_PREFIX, SPREAD_SKUS, SPREAD_ON_HAND = "BENCH-S", 10_000, 1_000_000
-CUSTOMERS, PRICE, PICKUP_SHARE = 1_000, 1_999, 0.4
-ACTOR = "admin:bench-direct"
+CUSTOMERS, PICKUP_SHARE = 1_000, 0.4
 HOT, SPREAD = "hot SKUs", "10k SKUs"
 SETS = {name: [Scenario(name, n) for n in (8, 32, 64)] for name in (HOT, SPREAD)}
-
-
-@dataclass(frozen=True)
-class Order:
-    """One generated order: both sides place exactly this."""
-
-    external_id: str
-    email: str
-    lines: list[tuple[str, int]]  # (sku code, quantity)
-    pickup: str | None  # store code, or None to ship
-    lat: float
-    lon: float
 
 
 @dataclass
@@ -101,14 +77,6 @@ class World:
             lat=CENTRE[0] + random.uniform(-SPREAD_DEG, SPREAD_DEG),
             lon=CENTRE[1] + random.uniform(-SPREAD_DEG, SPREAD_DEG),
         )
-
-
-def delivery(order: Order) -> dict[str, Any]:
-    if order.pickup is not None:
-        return {"method": "pickup", "location": order.pickup}
-    address = {"line1": "1 Bench Street", "city": "Manchester", "postcode": "M1 1AA"}
-    return {"method": "ship", "address": {**address, "country": "GB"}, "lat": order.lat,
-            "lon": order.lon}  # fmt: skip
 
 
 async def build_world(url: str) -> World:
@@ -182,153 +150,6 @@ def api_operation(client: HttpClient, world: World, scenario: Scenario) -> Opera
         raise RuntimeError(f"HTTP {status}: {payload[:200]!r}")
 
     return place
-
-
-# ---- straight to PostgreSQL: the service's own statements, one transaction each -------------
-
-
-class Refused(Exception):
-    """Not enough stock: leaves the transaction so it rolls back."""
-
-
-class DirectSql:
-    """``placement.place_order`` for a new order of a known customer, minus the web layer,
-    session and response: the same statements in the same order, the same routing."""
-
-    def __init__(self, channel_id: int) -> None:
-        self.channel_id = channel_id
-        self.policy: Policy | None = None
-        self.statements = {
-            name: compiled(statement)
-            for name, statement in (
-                ("resolve", _RESOLVE), ("policy", _POLICY),
-                ("insert", _INSERT), ("candidates", CANDIDATES),
-                ("lock", LOCK_CANDIDATE_LEVELS), ("place", PLACE),
-            )
-        }  # fmt: skip
-
-    async def run(self, conn: asyncpg.Connection, name: str, values: dict[str, Any]) -> Any:
-        sql, order = self.statements[name]
-        return await conn.fetch(sql, *(values[k] for k in order))
-
-    async def candidates(
-        self, conn: asyncpg.Connection, sku_ids: list[int], always: list[int], lock: bool
-    ) -> list[Candidate]:
-        params = {"sku_ids": sku_ids, "always": always}
-        if lock:
-            await self.run(conn, "lock", params)
-        rows = await self.run(conn, "candidates", params)
-        return candidates_from_rows(SimpleNamespace(**dict(r)) for r in rows)
-
-    async def customer(
-        self, conn: asyncpg.Connection, email: str, known: list[uuid.UUID]
-    ) -> uuid.UUID:
-        """The profile the first statement found, else a new one (as the service does)."""
-        if known:
-            return known[0]
-        ek = email_key(email)
-        new = {"id": uuid.uuid4(), "name": "Bench Customer", "name_key": name_key("Bench Customer"),
-               "email": email, "ek": ek, "phone": None, "pk": None}  # fmt: skip
-        return (await self.run(conn, "insert", new))[0]["id"]  # type: ignore[no-any-return]
-
-    async def place(self, conn: asyncpg.Connection, order: Order) -> bool:
-        try:
-            async with conn.transaction():
-                await self.write(conn, order)
-        except Refused:
-            return False
-        return True
-
-    async def write(self, conn: asyncpg.Connection, order: Order) -> None:
-        wanted = sorted({sku for sku, _ in order.lines})
-        rows = await self.run(conn, "resolve", {
-            "skus": wanted, "locations": [order.pickup] if order.pickup else [],
-            "channel_id": self.channel_id, "external_id": order.external_id,
-            "ek": email_key(order.email), "pk": None,
-        })  # fmt: skip
-        sku_ids = {r["code"]: r["id"] for r in rows if r["kind"] == "sku"}
-        pickup_ids = {r["code"]: r["id"] for r in rows if r["kind"] == "location"}
-        known = [uuid.UUID(r["code"]) for r in rows if r["kind"] == "customer"]
-        # The service caches the channel policy per process; so does this path.
-        if self.policy is None:
-            policy_row = (await self.run(conn, "policy", {"code": CHANNEL}))[0]
-            self.policy = Policy(
-                rules=tuple(json.loads(policy_row["routing_rules"])),
-                max_split=policy_row["max_split"],
-                transfer_to_store=policy_row["transfer_to_store"],
-                eligible_location_ids=None,
-            )
-        policy = self.policy
-        customer_id = await self.customer(conn, order.email, known)
-        stored = delivery(order)
-        if order.pickup is None:
-            stored["placed_by"] = "given"
-            where = Delivery("ship", lat=order.lat, lon=order.lon)
-        else:
-            where = Delivery("pickup", pickup_location_id=pickup_ids[order.pickup])
-        demand = tuple(Demand(n, sku_ids[s], q) for n, (s, q) in enumerate(order.lines, 1))
-        groups = [Group(0, where, demand)]
-        wanted_ids, always = sorted(set(sku_ids.values())), list(pickup_ids.values())
-        # The first statement already brought the candidates, as in the service.
-        candidates = candidates_from_rows(
-            SimpleNamespace(**dict(r)) for r in rows if r["kind"] == "candidate"
-        )
-        total = sum(q * PRICE for _, q in order.lines)
-        numbers = list(range(1, len(order.lines) + 1))
-        base: dict[str, Any] = {
-            "order_id": uuid.uuid4(), "channel_id": self.channel_id,
-            "external_id": order.external_id, "customer_id": customer_id,
-            "customer_name": "Bench Customer", "email": order.email, "phone": None,
-            "currency": "GBP", "total": total, "deliveries": json.dumps([stored]),
-            "tracking_token": secrets.token_urlsafe(24), "actor": ACTOR,
-            "reference": f"order {CHANNEL}/{order.external_id}", "trigger": "placement",
-            "ol_line": numbers, "ol_sku": [sku_ids[s] for s, _ in order.lines],
-            "ol_quantity": [q for _, q in order.lines], "ol_price": [PRICE] * len(numbers),
-            "ol_delivery": [0] * len(numbers), "ol_cancelled": [0] * len(numbers),
-            "ol_backordered": [0] * len(numbers), "status": "open",
-        }  # fmt: skip
-        for attempt in range(1, 4):
-            if attempt > 1:
-                await conn.execute("SAVEPOINT plan_attempt")
-                candidates = await self.candidates(conn, wanted_ids, always, lock=attempt == 3)
-            if await self.try_plan(conn, base, plan(groups, candidates, policy), candidates,
-                                   attempt, total):  # fmt: skip
-                return
-        raise RuntimeError("the stock this order needs kept changing")
-
-    async def try_plan(
-        self,
-        conn: asyncpg.Connection,
-        base: dict[str, Any],
-        plan_: Plan,
-        candidates: list[Candidate],
-        attempt: int,
-        total: int,
-    ) -> bool:
-        if plan_.unallocated:
-            raise Refused  # the channel takes no backorders
-        fulfilments = fulfilments_for(plan_)
-        params = {
-            **base,
-            **plan_params(plan_, fulfilments, {c.location_id: c.code for c in candidates}),
-        }
-        placed = {"channel": CHANNEL, "total": total, "currency": "GBP"}
-        params["e_fulfilment"].append(None)
-        params["e_kind"].append("order.placed")
-        params["e_detail"].append(json.dumps(placed))
-        params["attempts"], params["explanation"] = attempt, json.dumps(plan_.explanation)
-        if attempt == 1:
-            await conn.execute("SAVEPOINT plan_attempt")
-        row = (await self.run(conn, "place", params))[0]
-        levels = len(set(zip(params["r_location"], params["r_sku"], strict=True)))
-        if (
-            row["orders"] == 1
-            and row["reserved_levels"] == levels
-            and row["loaded_locations"] == len(params["load_location"])
-        ):
-            return True
-        await conn.execute("ROLLBACK TO SAVEPOINT plan_attempt")
-        return False
 
 
 def direct_operation(
