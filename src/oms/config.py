@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     idempotency_ttl_hours: int = 24
     # Customer messages: without an SMTP URL they are only logged (development).
     smtp_url: str | None = None
+    # Where customers reach this service (e.g. https://orders.example.com): messages then
+    # carry a link to the order's tracking page. Unset: no link.
+    public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$")] | None = None
     smtp_from: str = "OMS <no-reply@localhost>"
     # Public tracking look-ups per client IP per minute, per order number per hour, and
     # unknown-token requests per client IP per minute (slows guessing).

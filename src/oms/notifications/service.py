@@ -33,6 +33,7 @@ _INSERT = text(
     """
 )
 _ORDER_EXISTS = text("SELECT 1 FROM sales_order WHERE id = :order_id")
+_TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order_id")
 
 
 async def queue_notification(
@@ -44,6 +45,11 @@ async def queue_notification(
     customer's); NotFound for an unknown order. An order without an email is not an error:
     nothing is queued and the timeline says why.
     """
+    public_url = session.info.get("public_url")
+    if public_url and "tracking_url" not in data:
+        token = await session.scalar(_TRACKING_TOKEN, {"order_id": order_id})
+        if token is not None:
+            data = {**data, "tracking_url": f"{public_url}/track/{token}"}
     subject, body = render(kind, data)
     notification_id = await session.scalar(
         _INSERT,

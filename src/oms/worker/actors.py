@@ -52,7 +52,7 @@ class JobDatabase:
                 if url is None:
                     url = await asyncio.to_thread(resolve_database_url, self._settings)
                 self._engine = make_engine(url, self._settings)
-                self._sessionmaker = make_sessionmaker(self._engine)
+                self._sessionmaker = make_sessionmaker(self._engine, self._settings)
             return self._sessionmaker
 
     @property
