@@ -412,37 +412,3 @@ async def test_permanent_error_from_any_sender_is_not_retried(
     await jobs.send_notification(factory, Refusing(), row["id"])
     state = (await notifications(sm, order_id))[0]
     assert (state["status"], state["attempts"]) == ("failed", 1)
-
-
-async def test_with_a_public_url_messages_link_to_the_orders_tracking_page(
-    sm: async_sessionmaker[AsyncSession],
-) -> None:
-    order_id = await make_order(sm, email="ann@example.com")
-    settings = Settings(public_url="https://orders.example.com/")
-    linked = make_sessionmaker(sm.kw["bind"], settings)
-    without_link = {k: v for k, v in PICKUP_DATA.items() if k != "tracking_url"}
-
-    async with linked() as session, session.begin():
-        await queue_notification(
-            session, order_id=order_id, kind="ready_for_pickup", data=without_link
-        )
-    async with sm() as session:
-        token = await session.scalar(
-            text("SELECT tracking_token FROM sales_order WHERE id = :id"), {"id": order_id}
-        )
-
-    [row] = await notifications(sm, order_id)
-    assert f"https://orders.example.com/track/{token}" in row["body"]
-    assert row["data"]["tracking_url"] == f"https://orders.example.com/track/{token}"
-
-
-async def test_without_a_public_url_messages_carry_no_link(
-    sm: async_sessionmaker[AsyncSession],
-) -> None:
-    order_id = await make_order(sm, email="ann@example.com")
-    without_link = {k: v for k, v in PICKUP_DATA.items() if k != "tracking_url"}
-
-    await queue(sm, order_id, "ready_for_pickup", without_link)
-
-    [row] = await notifications(sm, order_id)
-    assert "/track/" not in row["body"]

@@ -1,0 +1,163 @@
+"""Changing and seeing orders: cancel and edit release exactly what they should, and each
+token sees only the orders it may."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+
+from tests.support.orders import order_body, pickup_at
+from tests.support.world import World
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def test_cancel_releases_exactly_the_held_stock(client: Client, world: World) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 4)]), headers=admin)
+    ).json()
+
+    partly = await client.post(
+        f"/orders/{order['id']}/cancel",
+        json={"lines": [{"line_no": 1, "quantity": 1}]},
+        headers=admin,
+    )
+    assert partly.status_code == 200, partly.text
+    assert partly.json()["lines"][0]["cancelled"] == 1
+    assert (await world.level(sku, store))["reserved"] == 3
+
+    whole = await client.post(f"/orders/{order['id']}/cancel", json={}, headers=admin)
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["status"] == "cancelled"
+    assert whole.json()["fulfilments"][0]["state"] == "cancelled"
+    assert (await world.level(sku, store))["reserved"] == 0
+
+    again = await client.post(f"/orders/{order['id']}/cancel", json={}, headers=admin)
+    assert again.status_code == 409
+    await world.assert_audit_clean()
+
+
+async def test_edit_quantities_before_picking(client: Client, world: World) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
+    ).json()
+
+    up = await client.post(
+        f"/orders/{order['id']}/edit",
+        json={"lines": [{"line_no": 1, "quantity": 5}]},
+        headers=admin,
+    )
+    assert up.status_code == 200, up.text
+    assert up.json()["lines"][0]["allocated"] == 5
+    assert up.json()["total"] == 5 * 1999
+    assert (await world.level(sku, store))["reserved"] == 5
+
+    down = await client.post(
+        f"/orders/{order['id']}/edit",
+        json={"lines": [{"line_no": 1, "quantity": 1}]},
+        headers=admin,
+    )
+    assert down.status_code == 200, down.text
+    assert (await world.level(sku, store))["reserved"] == 1
+    assert down.json()["total"] == 1999
+    await world.assert_audit_clean()
+
+
+async def test_integration_tokens_only_touch_their_own_channel(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    mine, theirs = await world.channel(), await world.channel()
+    token = await world.token("integration", channel=mine.code)
+    admin = await world.token("admin")
+
+    refused = await client.post("/orders", json=order_body(theirs.code, [(sku, 1)]), headers=token)
+    placed = await client.post("/orders", json=order_body(mine.code, [(sku, 1)]), headers=token)
+    other = (
+        await client.post("/orders", json=order_body(theirs.code, [(sku, 1)]), headers=admin)
+    ).json()
+
+    assert refused.status_code == 403
+    assert placed.status_code == 201, placed.text
+    assert (await client.get(f"/orders/{placed.json()['id']}", headers=token)).status_code == 200
+    assert (await client.get(f"/orders/{other['id']}", headers=token)).status_code == 404
+    listed = (await client.get("/orders", headers=token)).json()["items"]
+    assert {o["channel"] for o in listed} == {mine.code}
+
+
+async def test_associates_see_only_orders_their_store_works_on(
+    client: Client, world: World
+) -> None:
+    here, there = await world.location(), await world.location(lat=53.5, lon=-2.2)
+    sku = await world.sku()
+    await world.stock(sku, there, 10)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    associate = await world.token("associate", locations=(here,))
+    order = (
+        await client.post(
+            "/orders", json=order_body(channel.code, [(sku, 1)], [pickup_at(there)]), headers=admin
+        )
+    ).json()
+
+    assert (await client.get(f"/orders/{order['id']}", headers=associate)).status_code == 404
+    cancel = await client.post(f"/orders/{order['id']}/cancel", json={}, headers=associate)
+    assert cancel.status_code == 404
+
+
+async def test_cancelling_one_whole_line_keeps_the_rest_of_the_fulfilment(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    a, b = await world.sku(), await world.sku()
+    await world.stock(a, store, 5)
+    await world.stock(b, store, 5)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(a, 2), (b, 1)]), headers=admin)
+    ).json()
+
+    response = await client.post(
+        f"/orders/{order['id']}/cancel",
+        json={"lines": [{"line_no": 1, "quantity": 2}]},
+        headers=admin,
+    )
+
+    assert response.status_code == 200, response.text
+    [fulfilment] = response.json()["fulfilments"]
+    assert fulfilment["state"] == "pending"
+    assert [line["line_no"] for line in fulfilment["lines"]] == [2]
+    assert (await world.level(a, store))["reserved"] == 0
+    assert (await world.level(b, store))["reserved"] == 1
+    await world.assert_audit_clean()
+
+
+async def test_an_order_hold_cannot_be_released_through_the_holds_api(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 5)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 1)]), headers=admin)
+    ).json()
+    hold_id = order["fulfilments"][0]["id"]  # an order's hold shares its fulfilment's id
+
+    response = await client.post(f"/holds/{hold_id}/release", headers=admin)
+
+    assert response.status_code == 409, response.text
+    assert (await world.level(sku, store))["reserved"] == 1
