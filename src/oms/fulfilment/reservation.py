@@ -108,7 +108,7 @@ async def release_units(
     params = {"id": fulfilment_id, "sku_id": sku_id, "q": quantity}
     found = await session.scalar(_LINE_QUANTITY, params)
     current = 0 if found is None else int(found)
-    if current < quantity or current < quantity:
+    if current < quantity:
         raise InvalidState(
             f"this fulfilment holds {current} of those units here, not {quantity}",
             held=current,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.services import channel_policy
-from oms.domain.routing import Candidate, Plan, Policy
+from oms.domain.routing import Candidate, Plan
 from oms.orders.services import groups as group_builder
 from oms.orders.services.events import record_event
 from oms.orders.services.planning import plan_and_write, read_candidates
@@ -87,10 +87,8 @@ async def allocate_open_units(
     groups = group_builder.from_stored(order.deliveries, open_units, pickup_ids)
     wanted_skus, always = sorted({u[2] for u in open_units}), list(pickup_ids.values())
     candidates = await read_candidates(conn, wanted_skus, always)
-    policy = Policy(
-        rules=channel.routing_rules,
-        max_split=channel.max_split,
-        transfer_to_store=channel.transfer_to_store,
+    policy = replace(
+        channel.routing(),
         eligible_location_ids=_without(channel.eligible_location_ids, avoid, candidates),
     )
     base = {

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
+from oms.domain.order_status import LIVE_STATES
 from oms.fulfilment.reservation import release_all, release_units
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import CancelIn, EditIn, OrderOut
@@ -23,8 +24,6 @@ from oms.orders.services.allocation import allocate_open_units
 from oms.orders.services.events import record_event
 from oms.orders.services.queries import get_order_out, may_see
 from oms.orders.services.status import refresh_status
-
-LIVE = ("pending", "picking", "packed", "ready_for_pickup")
 
 _ORDER = text(
     """
@@ -152,7 +151,7 @@ async def _locked_order(
 
 async def _live(conn: AsyncConnection, order_id: uuid.UUID) -> list[_Fulfilment]:
     found: dict[uuid.UUID, _Fulfilment] = {}
-    for r in (await conn.execute(_LIVE_UNITS, {"id": order_id, "live": list(LIVE)})).all():
+    for r in (await conn.execute(_LIVE_UNITS, {"id": order_id, "live": sorted(LIVE_STATES)})).all():
         f = found.setdefault(
             r.id, _Fulfilment(r.id, r.state, r.method, r.location_id, r.awaits_fulfilment_id, {})
         )

@@ -23,7 +23,7 @@ from oms.channels.services import ChannelPolicy
 from oms.customers.matching import MATCH_SQL, Known, match_or_create_customer, match_params
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
-from oms.domain.routing import Candidate, Plan, Policy
+from oms.domain.routing import Candidate, Plan
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
 from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
@@ -156,7 +156,7 @@ async def place_order(
         base,
         groups,
         candidates,
-        _policy(channel),
+        channel.routing(),
         sku_ids=wanted_skus,
         always=always,
         accept=accept,
@@ -166,15 +166,6 @@ async def place_order(
         existing = await _existing(conn, channel.id, data.external_id)
         return await get_order_out(conn, existing), False
     return _placed(written, data, base, sku_ids, written.candidates), True
-
-
-def _policy(channel: ChannelPolicy) -> Policy:
-    return Policy(
-        rules=channel.routing_rules,
-        max_split=channel.max_split,
-        transfer_to_store=channel.transfer_to_store,
-        eligible_location_ids=channel.eligible_location_ids,
-    )
 
 
 @dataclass(frozen=True, slots=True)

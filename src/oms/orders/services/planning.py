@@ -43,7 +43,6 @@ class Written:
     plan: Plan
     fulfilments: tuple[NewFulfilment, ...]
     row: Row[Any]  # the write statement's outcome (order number, created_at, ...)
-    attempts: int
     params: dict[str, Any]  # what was written
     candidates: list[Candidate]  # what the written plan was made from
 
@@ -216,6 +215,6 @@ async def plan_and_write(
             {(loc, sku) for loc, sku in zip(params["r_location"], params["r_sku"], strict=True)}
         )
         if row.reserved_levels == levels and row.loaded_locations == len(params["load_location"]):
-            return Written(plan_, fulfilments, row, attempt, params, candidates)
+            return Written(plan_, fulfilments, row, params, candidates)
         await conn.execute(_ROLLBACK_TO_SAVEPOINT)
     raise Contended("the stock this order needs kept changing; please retry")

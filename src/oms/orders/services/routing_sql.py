@@ -7,7 +7,7 @@ Writing, in ONE statement: lock the plan's levels in (location, SKU) order, rese
 one with a guarded UPDATE, write the ledger, the holds, the store load, the fulfilments,
 their lines, the routing decision and the timeline. The caller runs it under a SAVEPOINT:
 if any level was short or any store full, it rolls back to the savepoint (which also
-releases the locks taken) and plans again with the fresh figures this statement returned.
+releases the locks taken) and plans again from freshly read candidates.
 """
 
 from __future__ import annotations
@@ -151,11 +151,7 @@ _PLAN_CTES = """
 _OUTCOME = """
     SELECT (SELECT count(*) FROM ord) AS orders,
            (SELECT count(*) FROM reserved) AS reserved_levels,
-           (SELECT count(*) FROM load) AS loaded_locations,
-           (SELECT array_agg(location_id) FROM locked) AS locked_locations,
-           (SELECT array_agg(sku_id) FROM locked) AS locked_skus,
-           (SELECT array_agg(free) FROM locked) AS locked_free,
-           (SELECT array_agg(location_id) FROM load) AS loaded
+           (SELECT count(*) FROM load) AS loaded_locations
     """
 
 
