@@ -31,7 +31,6 @@ Delta = Annotated[int, msgspec.Meta(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 ReasonCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
-Limit = Annotated[int, msgspec.Meta(ge=1, le=500)]
 
 
 class Page(msgspec.Struct, frozen=True, kw_only=True):

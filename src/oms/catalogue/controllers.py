@@ -21,6 +21,7 @@ from oms.catalogue.schemas import (
     SkuPatch,
 )
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageLimit
 
 _IN_USE = (
     "Refused with 409 `invalid_state` once stock, movements, holds or transfers refer to it;"
@@ -99,7 +100,7 @@ class SkuController(Controller):
         db_session: DbSession,
         q: Annotated[str | None, QueryParameter(min_length=1, max_length=300)] = None,
         active: FromQuery[bool | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        limit: PageLimit = 50,
         cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
     ) -> SkuPage:
         return await skus.search_skus(db_session, q=q, active=active, limit=limit, cursor=cursor)

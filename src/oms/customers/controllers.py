@@ -11,6 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from oms.customers import services
 from oms.customers.schemas import CustomerPage, CustomerProfile
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageLimit
 
 
 class CustomerController(Controller):
@@ -32,7 +33,7 @@ class CustomerController(Controller):
         db_session: DbSession,
         principal: Caller,
         q: Annotated[str, QueryParameter(min_length=1, max_length=320)],
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        limit: PageLimit = 50,
         cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=600)] = None,
     ) -> CustomerPage:
         return await services.search_customers(
@@ -52,7 +53,7 @@ class CustomerController(Controller):
         customer_id: FromPath[uuid.UUID],
         db_session: DbSession,
         principal: Caller,
-        orders_limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        orders_limit: PageLimit = 100,
     ) -> CustomerProfile:
         return await services.get_customer(
             db_session, principal, customer_id, orders_limit=orders_limit

@@ -19,6 +19,7 @@ from oms.fulfilment.schemas import (
     ShortPickIn,
 )
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageLimit
 from oms.orders.schemas import FulfilmentOut, FulfilmentState
 
 MethodFilter = Literal["ship", "pickup", "transfer"]
@@ -46,7 +47,7 @@ class FulfilmentController(Controller):
         # ``state`` is a name Litestar reserves for the app state: read it under another.
         states: Annotated[list[FulfilmentState] | None, QueryParameter(name="state")] = None,
         method: FromQuery[MethodFilter | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        limit: PageLimit = 100,
     ) -> FulfilmentQueue:
         return await queue.list_queue(
             db_session, principal, location=location, states=states, method=method, limit=limit

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from oms.domain.stock import MovementKind
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.params import PageLimit
 from oms.inventory.schemas import (
     AdjustmentIn,
     CountIn,
@@ -183,7 +184,7 @@ class InventoryController(Controller):
         location: FromQuery[str | None] = None,
         sku: FromQuery[str | None] = None,
         needs_count: FromQuery[bool | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        limit: PageLimit = 100,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> LevelPage:
         return await levels.list_levels(
@@ -214,7 +215,7 @@ class InventoryController(Controller):
         ref_type: FromQuery[str | None] = None,
         ref_id: FromQuery[str | None] = None,
         after_id: Annotated[int | None, QueryParameter(ge=0)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        limit: PageLimit = 100,
     ) -> MovementPage:
         return await levels.list_movements(
             db_session,

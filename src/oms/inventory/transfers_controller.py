@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.params import PageLimit
 from oms.inventory.schemas import TransferIn, TransferList, TransferOut, TransferReceiveIn
 from oms.inventory.services import transfers
 from oms.inventory.services.transfers import TransferStatus
@@ -60,7 +61,7 @@ class TransferController(Controller):
         principal: Caller,
         location: FromQuery[str | None] = None,
         status: FromQuery[TransferStatus | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        limit: PageLimit = 50,
     ) -> TransferList:
         return await transfers.list_transfers(
             db_session, principal, location=location, status=status, limit=limit

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.params import PageLimit
 from oms.orders.schemas import (
     CancelIn,
     EditIn,
@@ -20,7 +21,6 @@ from oms.orders.schemas import (
     RoutingDecisionOut,
 )
 from oms.orders.services import changes, placement, queries
-from oms.schemas import Limit
 
 
 class OrderController(Controller):
@@ -74,7 +74,7 @@ class OrderController(Controller):
         customer: FromQuery[uuid.UUID | None] = None,
         location: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[Limit, QueryParameter(description="Page size")] = 50,
+        limit: PageLimit = 50,
     ) -> OrderPage:
         conn = await db_session.connection()
         return await queries.list_orders(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
-from litestar.params import QueryParameter
 
 from oms.domain.access import Action, require
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageLimit
 from oms.inventory.services.audit import AuditReport, run_audit
 
 
@@ -26,7 +24,7 @@ class AdminController(Controller):
         self,
         db_session: DbSession,
         principal: Caller,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        limit: PageLimit = 100,
     ) -> AuditReport:
         require(principal, Action.AUDIT)
         return await run_audit(db_session, limit=limit)
