@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import msgspec
+from asyncpg import InterfaceError, PostgresError  # type: ignore[import-untyped]
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -24,6 +25,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from oms.domain import errors
 
@@ -43,6 +45,7 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.Contended: 503,
     errors.RateLimited: 429,
     errors.Unauthenticated: HTTP_401_UNAUTHORIZED,
+    # 423 Locked: the code exists and may be right; it is the lock that refuses it.
 }
 
 HTTP_CODES = {
@@ -143,19 +146,72 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return problem_response(request, exc.status_code, code, title, detail, headers=headers)
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    # lock_not_available (lock_timeout on a contended row), deadlock_detected (PostgreSQL
-    # chose this transaction to break a cycle) and serialization_failure: all retryable.
-    if sqlstate in {"55P03", "40P01", "40001"}:
+# Retryable: lock_not_available (lock_timeout on a contended row), deadlock_detected
+# (PostgreSQL chose this transaction to break a cycle) and serialization_failure.
+_BUSY_STATES = frozenset({"55P03", "40P01", "40001"})
+# The database is not there for us right now: class 08 (connection exceptions),
+# too_many_connections, admin / crash shutdown, cannot_connect_now (starting up or
+# recovering), and read_only_sql_transaction (a failover left us on a standby).
+_UNAVAILABLE_STATES = frozenset({"53300", "57P01", "57P02", "57P03", "25006"})
+# Out of range for the column: a total or a level beyond what we can store.
+_OUT_OF_RANGE_STATES = frozenset({"22003"})
+# Text PostgreSQL cannot store (NUL, invalid encoding) that got past the decoding checks.
+_NOT_STORABLE_STATES = frozenset({"22021", "22P05"})
+UNAVAILABLE_RETRY_AFTER = "5"
+
+
+def database_error_handler(
+    request: Request[Any, Any, Any], exc: DBAPIError | PostgresError
+) -> Response[Problem]:
+    orig = getattr(exc, "orig", exc)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate in _BUSY_STATES:
         return problem_response(
             request, 503, "busy", "Stock is busy", "Please retry", headers={"Retry-After": "1"}
+        )
+    if (
+        sqlstate in _UNAVAILABLE_STATES
+        or sqlstate.startswith("08")
+        or getattr(exc, "connection_invalidated", False)
+        or isinstance(orig, ConnectionError | InterfaceError)
+    ):
+        return database_unavailable_handler(request, exc)
+    if sqlstate in _OUT_OF_RANGE_STATES:
+        return problem_response(
+            request,
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            "out_of_range",
+            "A number is out of range",
+            "the change would take a quantity or an amount beyond what can be stored",
+        )
+    if sqlstate in _NOT_STORABLE_STATES:
+        return problem_response(
+            request,
+            HTTP_400_BAD_REQUEST,
+            "validation_error",
+            "The request is not valid",
+            "text contains characters that cannot be stored",
         )
     if sqlstate in {"23505", "23503", "23514"}:
         # A constraint the service should have checked first: report as a conflict.
         log.warning("constraint violation reached the HTTP layer", exc_info=exc)
-        return problem_response(request, HTTP_409_CONFLICT, "conflict", "Conflict", str(exc.orig))
+        return problem_response(request, HTTP_409_CONFLICT, "conflict", "Conflict", str(orig))
     return internal_error_handler(request, exc)
+
+
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[Problem]:
+    """The database could not be reached or dropped us: nothing was written, retry later."""
+    log.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+    return problem_response(
+        request,
+        503,
+        "unavailable",
+        "Service unavailable",
+        "the database cannot be reached; please retry",
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+    )
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -170,6 +226,12 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     DBAPIError: database_error_handler,
+    PostgresError: database_error_handler,
+    # Raised before any SQL: the pool could not open or lend a connection in time.
+    PoolTimeout: database_unavailable_handler,
+    ConnectionError: database_unavailable_handler,
+    InterfaceError: database_unavailable_handler,
+    TimeoutError: database_unavailable_handler,
     Exception: internal_error_handler,
 }
 
