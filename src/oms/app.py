@@ -25,7 +25,8 @@ from oms.auth.tokens import TokenResolver
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.http.deps import provide_principal, provide_session
-from oms.http.middleware import request_id_middleware_factory, require_declared_content_type
+from oms.http.body import check_request
+from oms.http.middleware import request_id_middleware_factory
 from oms.http.problems import EXCEPTION_HANDLERS
 from oms.routes import ROUTE_HANDLERS
 from oms.worker.runtime import JobRuntime
@@ -76,7 +77,7 @@ def create_app(settings: Settings) -> Litestar:
                 exclude=[f"^{re.escape(path)}(/|$)" for path in sorted(PUBLIC_PATHS)],
             ),
         ],
-        before_request=require_declared_content_type,
+        before_request=check_request,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_json_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -21,8 +21,10 @@ ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r
 Currency = Annotated[
     str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["GBP"])
 ]
-# Minor units (pence, cents): money is never a float.
-MinorUnits = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+# Minor units (pence, cents): money is never a float. One bound for a price and for an
+# order's total (10 billion in a two-decimal currency), far inside a 64-bit column.
+MAX_AMOUNT = 10**12
+MinorUnits = Annotated[int, msgspec.Meta(ge=0, le=MAX_AMOUNT)]
 Email = Annotated[str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()\-.]+$")]
 DeliveryIndex = Annotated[int, msgspec.Meta(ge=0, le=19)]
@@ -95,6 +97,15 @@ class OrderIn(Input, frozen=True, kw_only=True):
         unused = sorted(set(range(len(self.deliveries))) - used)
         if unused:
             raise ValueError(f"deliveries: {unused} have no lines")
+        check_total(sum(line.quantity * line.unit_price for line in self.lines))
+
+
+def check_total(amount: int) -> None:
+    """Refuse an order total we could not store or add up safely."""
+    if amount > MAX_AMOUNT:
+        raise ValueError(
+            f"lines: the order total {amount} exceeds the limit of {MAX_AMOUNT} minor units"
+        )
 
 
 class LineChange(Input, frozen=True, kw_only=True):
