@@ -24,9 +24,10 @@ from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
 from oms.auth.tokens import TokenResolver
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
-from oms.http.deps import provide_principal, provide_session
 from oms.http.body import check_request
+from oms.http.deps import provide_principal, provide_session
 from oms.http.middleware import request_id_middleware_factory
+from oms.http.problem_docs import document_problems
 from oms.http.problems import EXCEPTION_HANDLERS
 from oms.routes import ROUTE_HANDLERS
 from oms.worker.runtime import JobRuntime
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> Litestar:
     prometheus = PrometheusConfig(
         app_name="oms", prefix="oms", group_path=True, exclude=["/metrics", "/health"]
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, PrometheusController],
         lifespan=[lifespan],
         state=State({"settings": settings}),
@@ -95,6 +96,8 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    document_problems(app)
+    return app
 
 
 def app_factory() -> Any:
