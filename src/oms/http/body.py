@@ -15,6 +15,7 @@ leniently by their own adapters, not here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -51,22 +52,66 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
 
 def decode_strictly(body: bytes, body_type: Any) -> Any:
     """``body`` decoded as ``body_type`` with no coercion; 400 (ValidationException or a
-    malformed-JSON HTTPException) for anything our API would not accept."""
-    if _nesting_exceeds(body, MAX_JSON_DEPTH):
-        raise _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "")
+    malformed-JSON HTTPException) for anything our API would not accept.
+
+    A fully typed body cannot nest deeper than its type, and decoding stops at the first
+    level that does not fit; only free-form parts (``dict[str, Any]``) are scanned for
+    depth up front. A refused body is scanned too, so deep nesting is named as such.
+    """
+    too_deep = _invalid(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "")
+    if has_free_form(body_type) and _nesting_exceeds(body, MAX_JSON_DEPTH):
+        raise too_deep
     try:
         value = msgspec.json.decode(body, type=body_type, strict=True)
     except msgspec.ValidationError as exc:
+        if _nesting_exceeds(body, MAX_JSON_DEPTH):
+            raise too_deep from None
         match = _AT_PATH.match(str(exc))
         assert match is not None  # the pattern matches any text
         raise _invalid(match["message"], match["path"] or "") from None
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except RecursionError:
+        raise too_deep from None
+    except msgspec.DecodeError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     if b"\\u0000" in body:  # the only way a NUL gets into valid JSON
         path = next(_paths_with_nul(msgspec.json.decode(body), ""), None)
         if path is not None:
             raise _invalid(_NOT_STORABLE, path)
     return value
+
+
+@functools.cache
+def has_free_form(body_type: Any) -> bool:
+    """Whether some part of ``body_type`` takes JSON of any shape (``Any``, bare dicts)."""
+    return _free_form_node(msgspec.json.schema(body_type))
+
+
+def _free_form_node(node: Any) -> bool:
+    """Walk a JSON Schema node and the schemas nested in it (not defaults or examples)."""
+    if not isinstance(node, dict):
+        return False
+    if node.keys() - {"$defs"} and _unconstrained(node):
+        return True
+    children: list[Any] = [
+        *node.get("$defs", {}).values(),
+        *node.get("properties", {}).values(),
+        *node.get("anyOf", ()),
+        *node.get("oneOf", ()),
+        *node.get("allOf", ()),
+        *node.get("prefixItems", ()),
+        node.get("items"),
+        node.get("additionalProperties"),
+    ]
+    return any(_free_form_node(child) for child in children)
+
+
+def _unconstrained(node: dict[str, Any]) -> bool:
+    if not node.keys() & {"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const"}:
+        return True  # {}: anything at all
+    return node.get("type") == "object" and not node.keys() & {
+        "properties",
+        "additionalProperties",
+    }
 
 
 def _body_type(handler: Any) -> Any:
