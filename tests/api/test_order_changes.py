@@ -161,3 +161,75 @@ async def test_an_order_hold_cannot_be_released_through_the_holds_api(
 
     assert response.status_code == 409, response.text
     assert (await world.level(sku, store))["reserved"] == 1
+
+
+async def test_raising_a_line_beyond_stock_is_refused_on_a_channel_without_backorders(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 3)
+    channel = await world.channel(backorders=False)
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
+    ).json()
+    events_before = (await client.get(f"/orders/{order['id']}/events", headers=admin)).json()
+
+    response = await client.post(
+        f"/orders/{order['id']}/edit",
+        json={"lines": [{"line_no": 1, "quantity": 5}]},
+        headers=admin,
+    )
+
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["code"] == "insufficient_stock"
+    assert problem["extra"]["lines"] == [
+        {
+            "line_no": 1,
+            "sku": sku.code,
+            "requested": 5,
+            "allocatable": 3,
+            "available_in_network": 1,
+        }
+    ]
+    # Nothing changed: the order, its timeline and the stock read back as before.
+    after = (await client.get(f"/orders/{order['id']}", headers=admin)).json()
+    assert after["lines"] == order["lines"]
+    assert after["total"] == order["total"]
+    assert after["status"] == "open"
+    events_after = (await client.get(f"/orders/{order['id']}/events", headers=admin)).json()
+    assert events_after == events_before
+    assert (await world.level(sku, store))["reserved"] == 2
+    await world.assert_audit_clean()
+
+
+async def test_raising_a_line_beyond_stock_backorders_on_a_backordering_channel(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 3)
+    channel = await world.channel(backorders=True)
+    admin = await world.token("admin")
+    order = (
+        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
+    ).json()
+
+    response = await client.post(
+        f"/orders/{order['id']}/edit",
+        json={"lines": [{"line_no": 1, "quantity": 5}]},
+        headers=admin,
+    )
+
+    assert response.status_code == 200, response.text
+    line = (await client.get(f"/orders/{order['id']}", headers=admin)).json()["lines"][0]
+    assert (line["quantity"], line["allocated"], line["backordered"], line["cancelled"]) == (
+        5,
+        3,
+        2,
+        0,
+    )
+    assert (await world.level(sku, store))["reserved"] == 3
+    await world.assert_audit_clean()

@@ -1,7 +1,9 @@
 """Cancel an order or some of its units; edit quantities before picking starts.
 
 Cancelled units come from the backorder first (nothing is held for them), then from the
-newest live fulfilments, whose holds give back exactly those units.
+newest live fulfilments, whose holds give back exactly those units. Raised quantities are
+routed like a placement: what no location can cover is backordered, or, on a channel that
+takes no backorders, the edit is refused (409 ``insufficient_stock``) and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from oms.domain.order_status import LIVE_STATES
 from oms.fulfilment.reservation import release_all, release_units
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import CancelIn, EditIn, OrderOut
-from oms.orders.services.allocation import allocate_open_units
+from oms.orders.services.edit_growth import allocate_growth
 from oms.orders.services.events import record_event
 from oms.orders.services.queries import get_order_out, may_see
 from oms.orders.services.status import refresh_status
@@ -59,7 +61,7 @@ class _Fulfilment:
 async def cancel(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, data: CancelIn
 ) -> OrderOut:
-    conn = await _locked_order(session, principal, order_id)
+    conn, _ = await _locked_order(session, principal, order_id)
     lines = {r.line_no: r for r in (await conn.execute(_LINES, {"id": order_id})).all()}
     fulfilments = await _live(conn, order_id)
     wanted = (
@@ -88,12 +90,12 @@ async def cancel(
 async def edit(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, data: EditIn
 ) -> OrderOut:
-    conn = await _locked_order(session, principal, order_id)
+    conn, channel = await _locked_order(session, principal, order_id)
     lines = {r.line_no: r for r in (await conn.execute(_LINES, {"id": order_id})).all()}
     fulfilments = await _live(conn, order_id)
     started = [f for f in fulfilments if f.state != "pending"]
     source = Source("order", str(order_id), principal.actor, reason="edited")
-    grew = False
+    grown: dict[int, int] = {}  # line_no -> the quantity asked for
     for change in data.lines:
         line = lines.get(change.line_no)
         if line is None:
@@ -113,7 +115,7 @@ async def edit(
                 ),
                 {"more": change.quantity - current, "id": order_id, "n": change.line_no},
             )
-            grew = True
+            grown[change.line_no] = change.quantity
     await conn.execute(
         text(
             """
@@ -132,21 +134,22 @@ async def edit(
         principal.actor,
         detail={"lines": {str(c.line_no): c.quantity for c in data.lines}},
     )
-    if grew:
-        await allocate_open_units(session, order_id, trigger="edit", actor=principal.actor)
+    if grown:
+        await allocate_growth(session, order_id, channel, grown, actor=principal.actor)
     await refresh_status(conn, order_id)
     return await get_order_out(conn, order_id)
 
 
 async def _locked_order(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID
-) -> AsyncConnection:
+) -> tuple[AsyncConnection, str]:
+    """The caller's connection with the order locked, and the order's channel code."""
     require(principal, Action.CHANGE_ORDER)
     conn = await session.connection()
     order = (await conn.execute(_ORDER, {"id": order_id})).first()
     if order is None or not await may_see(conn, principal, order_id, order.channel):
         raise NotFound("order not found")
-    return conn
+    return conn, str(order.channel)
 
 
 async def _live(conn: AsyncConnection, order_id: uuid.UUID) -> list[_Fulfilment]:
