@@ -25,7 +25,11 @@ class ReturnController(Controller):
             "Only units shipped or picked up and not returned before. `restock` puts them"
             " on the location's shelf (ledger `return`); `damaged` records them coming in"
             " and written off (`return`, then `damage`). `refund_amount` is in the order's"
-            " currency, in minor units, at most what the returned units cost."
+            " currency, in minor units, at most what the returned units cost. Store tokens"
+            " take returns at their own locations (403 elsewhere) of orders they may read:"
+            " their stores' orders, or any order of a customer they looked up by email or"
+            " phone (buy online, return in store); any other order is 404 and nothing is"
+            " written."
         ),
         status_code=201,
     )
@@ -47,7 +51,11 @@ class ReturnController(Controller):
             lambda: returns.create_return(db_session, principal, order_id, data),
         )
 
-    @get("/", summary="An order's returns, oldest first")
+    @get(
+        "/",
+        summary="An order's returns, oldest first",
+        description="For whoever may read the order, and a store that took one of them in.",
+    )
     async def list_returns(
         self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
     ) -> ReturnList:
