@@ -48,6 +48,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     track_lookups_per_minute: int = 10
     track_lookups_per_order_per_hour: int = 20
     track_misses_per_minute: int = 30
+    # How long a store token that found a customer by exact email or phone may read them
+    # and their orders (long enough to serve them, short enough not to keep a list).
+    customer_access_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -25,6 +25,7 @@ CHANNEL_FIELDS = {
     "routing_rules",
     "pickup_hold_days",
     "locations",
+    "staff_orders",
     "active",
     "created_at",
     "updated_at",
@@ -134,6 +135,52 @@ async def test_defaults_and_missing_channels(world: World) -> None:
         assert response.status_code == 404, response.text
         assert response.json()["code"] == "not_found"
         assert missing in response.json()["detail"]
+
+
+async def test_staff_orders_defaults_by_kind_and_can_be_changed(
+    world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = await world.token("admin")
+    defaults = {}
+    for kind in ("pos", "web", "marketplace"):
+        created = await world.client.post("/channels", json=channel_body(kind=kind), headers=admin)
+        assert created.status_code == 201, created.text
+        defaults[kind] = created.json()
+    assert {k: c["staff_orders"] for k, c in defaults.items()} == {
+        "pos": True,
+        "web": True,
+        "marketplace": False,
+    }
+    # Explicitly set on creation, whatever the kind.
+    staffed = await world.client.post(
+        "/channels", json=channel_body(kind="marketplace", staff_orders=True), headers=admin
+    )
+    assert staffed.status_code == 201, staffed.text
+    assert staffed.json()["staff_orders"] is True
+
+    code = defaults["web"]["code"]
+    patched = await world.client.patch(
+        f"/channels/{code}", json={"staff_orders": False}, headers=admin
+    )
+    assert patched.status_code == 200, patched.text
+    fetched = (await world.client.get(f"/channels/{code}", headers=admin)).json()
+    assert fetched["staff_orders"] is False
+    async with sessionmaker() as session:
+        policy = await channel_policy(await session.connection(), code)
+    assert policy is not None
+    assert policy.staff_orders is False
+
+    # Not a boolean, or null: refused, nothing changes.
+    for bad in ({"staff_orders": None}, {"staff_orders": "yes"}):
+        refused = await world.client.patch(f"/channels/{code}", json=bad, headers=admin)
+        assert refused.status_code == 400, refused.text
+    assert (await world.client.get(f"/channels/{code}", headers=admin)).json() == fetched
+    associate = await world.token("associate", locations=(await world.location(),))
+    forbidden = await world.client.patch(
+        f"/channels/{code}", json={"staff_orders": True}, headers=associate
+    )
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "forbidden")
+    assert (await world.client.get(f"/channels/{code}", headers=admin)).json() == fetched
 
 
 async def test_list_filters_and_order(world: World) -> None:

@@ -107,14 +107,23 @@ async def test_bad_queries_and_cursors_are_refused(world: World) -> None:
 
 async def test_who_may_read_customers(world: World) -> None:
     shop = await Shop.open(world)
-    found = await customer(world.sessionmaker, "Eve Access", email=fresh_email())
-    for role in ("admin", "store_manager", "associate"):
-        headers = await world.token(role, locations=(shop.store,) if role != "admin" else ())
-        listed = await world.client.get("/customers", params={"q": "eve"}, headers=headers)
+    email = fresh_email()
+    found = await customer(world.sessionmaker, "Eve Access", email=email)
+    admin = await world.token("admin")
+    assert (await world.client.get(f"/customers/{found}", headers=admin)).status_code == 200
+    for role in ("store_manager", "associate"):
+        headers = await world.token(role, locations=(shop.store,))
+        # Not one of their stores' customers, and not looked up: like a missing one.
+        hidden = await world.client.get(f"/customers/{found}", headers=headers)
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found"), role
+        named = await search(world, headers, q="eve access")
+        assert named["items"] == [], role
+        looked_up = await search(world, headers, q=email)
+        assert [c["id"] for c in looked_up["items"]] == [str(found)], role
         one = await world.client.get(f"/customers/{found}", headers=headers)
-        assert (listed.status_code, one.status_code) == (200, 200), role
+        assert one.status_code == 200, (role, one.text)
     integration = await world.token("integration", channel=shop.channel.code)
-    for path in ("/customers?q=eve", f"/customers/{found}"):
+    for path in ("/customers?q=eve", f"/customers?q={email}", f"/customers/{found}"):
         refused = await world.client.get(path, headers=integration)
         assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
         anonymous = await world.client.get(path)

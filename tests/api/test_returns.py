@@ -56,6 +56,8 @@ async def test_return_at_another_store_restocks_and_writes_off(
     shipped_from, sku, order = await _delivered(client, world, units=3, price=1000)
     desk = await world.location()
     associate = await world.token("associate", locations=(desk,))
+    # Bought online, returned at another store: the desk looks the customer up first.
+    await _look_up(client, associate, order)
     body = {
         "location": desk.code,
         "lines": [_line(2, "restock", "unwanted"), _line(1, "damaged", "broken_in_post")],
@@ -166,18 +168,34 @@ async def test_units_not_delivered_yet_cannot_be_returned(client: Client, world:
     assert await world.level(sku, store) == {"on_hand": 2, "reserved": 2, "safety_stock": 0}
 
 
+async def _look_up(client: Client, headers: dict[str, str], order: dict[str, Any]) -> None:
+    found = await client.get(
+        "/customers", params={"q": order["customer"]["email"]}, headers=headers
+    )
+    assert found.status_code == 200, found.text
+    assert [c["id"] for c in found.json()["items"]] == [order["customer"]["id"]]
+
+
 async def test_return_access(client: Client, world: World) -> None:
-    store, _, order = await _delivered(client, world, units=2)
+    store, sku, order = await _delivered(client, world, units=2)
     elsewhere = await world.location()
     outsider = await world.token("associate", locations=(elsewhere,))
     path = f"/orders/{order['id']}/returns"
+    body = {"location": elsewhere.code, "lines": [_line(1, "restock")], "refund_amount": 1000}
 
     outside_scope = await client.post(
         path, json={"location": store.code, "lines": [_line(1, "restock")]}, headers=outsider
     )
-    assert outside_scope.status_code == 403
-    # Nothing at their store and no return taken there: the order stays hidden.
+    assert (outside_scope.status_code, outside_scope.json()["code"]) == (403, "forbidden")
+    # Nothing at their store and the customer not looked up: the order stays hidden, and
+    # a return (with its refund) of an order they cannot read is refused like a missing one.
     assert (await client.get(path, headers=outsider)).status_code == 404
+    unreadable = await client.post(path, json=body, headers=outsider)
+    assert (unreadable.status_code, unreadable.json()["code"]) == (404, "not_found")
+    assert await rows(world, "SELECT id FROM order_return WHERE order_id = :o", o=order["id"]) == []
+    assert await world.level(sku, elsewhere) == {"on_hand": 0, "reserved": 0, "safety_stock": 0}
+    assert "order.returned" not in await event_kinds(client, world, order["id"])
+
     integration = await world.token("integration", channel=(await world.channel()).code)
     assert (await client.get(path, headers=integration)).status_code == 404
     refused = await client.post(
@@ -185,10 +203,33 @@ async def test_return_access(client: Client, world: World) -> None:
     )
     assert refused.status_code == 403
 
+    # Looked up by email at the desk: the return is taken, and the access is on record.
+    await _look_up(client, outsider, order)
+    taken = await client.post(path, json=body, headers=outsider)
+    assert taken.status_code == 201, taken.text
+    assert (await client.get(path, headers=outsider)).status_code == 200
+    kinds = await event_kinds(client, world, order["id"])
+    assert kinds.count("order.accessed_by_staff") == 1
+    assert kinds.index("order.accessed_by_staff") < kinds.index("order.returned")
+    assert await world.level(sku, elsewhere) == {"on_hand": 1, "reserved": 0, "safety_stock": 0}
+    await world.assert_audit_clean()
+
+
+async def test_a_store_that_took_a_return_sees_the_order_returns(
+    client: Client, world: World
+) -> None:
+    _, _, order = await _delivered(client, world, units=1)
+    desk = await world.location()
+    admin = await world.token("admin")
+    path = f"/orders/{order['id']}/returns"
     taken = await client.post(
-        path, json={"location": elsewhere.code, "lines": [_line(1, "restock")]}, headers=outsider
+        path, json={"location": desk.code, "lines": [_line(1, "restock")]}, headers=admin
     )
     assert taken.status_code == 201, taken.text
-    # Having taken the return in, the store now sees the order's returns.
-    assert (await client.get(path, headers=outsider)).status_code == 200
-    await world.assert_audit_clean()
+    # A later shift at that desk, with no look-up: it sees the returns it took in, not
+    # the order itself.
+    later = await world.token("associate", locations=(desk,))
+    listed = await client.get(path, headers=later)
+    assert listed.status_code == 200, listed.text
+    assert [r["id"] for r in listed.json()["items"]] == [taken.json()["id"]]
+    assert (await client.get(f"/orders/{order['id']}", headers=later)).status_code == 404

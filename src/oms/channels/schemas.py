@@ -79,6 +79,9 @@ class ChannelIn(Input, frozen=True, kw_only=True):
     routing_rules: RoutingRules = []
     pickup_hold_days: PickupHoldDays = 7
     locations: EligibleLocations = []
+    # Whether store staff may place orders here; unset: yes for pos and web, no for a
+    # marketplace (its customers order on the marketplace itself).
+    staff_orders: bool | UnsetType = UNSET
     active: bool = True
 
     def __post_init__(self) -> None:
@@ -99,6 +102,7 @@ class ChannelPatch(Input, frozen=True):
     routing_rules: RoutingRules | UnsetType = UNSET
     pickup_hold_days: PickupHoldDays | UnsetType = UNSET
     locations: EligibleLocations | UnsetType = UNSET
+    staff_orders: bool | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
     def __post_init__(self) -> None:
@@ -122,6 +126,8 @@ class ChannelOut(Output, frozen=True):
     pickup_hold_days: int
     # Codes of the locations allowed to fulfil, sorted; empty means every location.
     locations: list[str]
+    # Whether store staff (store managers, associates) may place orders on the channel.
+    staff_orders: bool
     active: bool
     created_at: datetime
     updated_at: datetime

@@ -39,6 +39,7 @@ class ChannelPolicy:
     pickup_hold_days: int
     eligible_location_ids: frozenset[int] | None  # None: every location
     active: bool
+    staff_orders: bool  # store staff may place orders on the channel
 
     def routing(self) -> Policy:
         return Policy(
@@ -53,7 +54,7 @@ class ChannelPolicy:
 _POLICY = text(
     """
     SELECT c.id, c.code, c.kind, c.currency, c.backorders, c.transfer_to_store, c.max_split,
-           c.routing_rules, c.pickup_hold_days, c.active,
+           c.routing_rules, c.pickup_hold_days, c.active, c.staff_orders,
            (SELECT array_agg(cl.location_id) FROM channel_location cl
              WHERE cl.channel_id = c.id) AS location_ids
       FROM channel c
@@ -79,6 +80,7 @@ async def channel_policy(conn: AsyncConnection, code: str) -> ChannelPolicy | No
         pickup_hold_days=row.pickup_hold_days,
         eligible_location_ids=frozenset(row.location_ids) if row.location_ids else None,
         active=row.active,
+        staff_orders=row.staff_orders,
     )
 
 
@@ -100,6 +102,7 @@ _READ = select(
     Channel.max_split,
     Channel.routing_rules,
     Channel.pickup_hold_days,
+    Channel.staff_orders,
     Channel.active,
     Channel.created_at,
     Channel.updated_at,
@@ -119,6 +122,7 @@ def _out(row: Row[Any]) -> ChannelOut:
         routing_rules=row.routing_rules,
         pickup_hold_days=row.pickup_hold_days,
         locations=list(row.locations or ()),
+        staff_orders=row.staff_orders,
         active=row.active,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -172,6 +176,8 @@ async def create_channel(
     location_ids = await _location_ids(session, data.locations)
     values = msgspec.structs.asdict(data)
     del values["locations"]
+    if values["staff_orders"] is msgspec.UNSET:
+        del values["staff_orders"]  # the model's default, by the channel's kind
     # ON CONFLICT: a concurrent create of the same code waits, then yields nothing here.
     channel_id = await session.scalar(
         pg_insert(Channel)

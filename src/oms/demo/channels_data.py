@@ -34,6 +34,8 @@ class DemoChannel:
     # Codes of the locations that may fulfil; empty: every location.
     locations: tuple[str, ...] = ()
     currency: str = "GBP"
+    # Store staff take orders on the tills and the web shop, never for a marketplace.
+    staff_orders: bool = True
 
 
 CHANNELS = (
@@ -54,8 +56,9 @@ CHANNELS = (
         kind="marketplace",
         max_split=1,
         locations=(WAREHOUSE_CODE, *BIGGEST_STORES),
+        staff_orders=False,
     ),
-    DemoChannel(code="EBAY", name="eBay UK", kind="marketplace", max_split=1),
+    DemoChannel(code="EBAY", name="eBay UK", kind="marketplace", max_split=1, staff_orders=False),
 )
 
 
@@ -72,6 +75,7 @@ async def seed_demo_channels(session: AsyncSession) -> list[str]:
             "max_split": c.max_split,
             "routing_rules": [],
             "pickup_hold_days": c.pickup_hold_days,
+            "staff_orders": c.staff_orders,
         }
         for c in CHANNELS
     ]

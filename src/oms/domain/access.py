@@ -132,3 +132,122 @@ def require_visible(principal: Principal, location_id: int, what: str) -> None:
     """Hide another store's records: a scoped token gets the same 404 as for a missing one."""
     if principal.is_scoped and location_id not in principal.location_ids:
         raise NotFound(f"{what} not found")
+
+
+# Customers, their orders, returns and staff ordering: one rule per question. The services
+# gather the facts (does the order have work at the token's stores, does the token hold a
+# live look-up grant for the customer, does the channel allow staff orders) and ask here.
+
+# Exact keys a customer gives at the counter or on the phone. A name is a guess: it finds
+# only customers of the token's own stores.
+EXACT_LOOKUPS = frozenset({"email", "phone"})
+
+
+class CustomerSearch(enum.Enum):
+    NETWORK = "network"  # every customer
+    OWN_STORES = "own_stores"  # customers with an order the token's stores work on
+
+
+def customer_search_scope(principal: Principal, by: str) -> CustomerSearch:
+    """Which customers a search by ``by`` ("email", "phone" or "name") may return.
+
+    Store staff find anyone by exact email or phone (the person in front of them gave
+    it), but a name only among their own stores' customers: no network-wide listing.
+    Integration tokens never read customers (403).
+    """
+    require(principal, Action.READ_CUSTOMERS)
+    if principal.is_scoped and by not in EXACT_LOOKUPS:
+        return CustomerSearch.OWN_STORES
+    return CustomerSearch.NETWORK
+
+
+def look_up_grants_access(principal: Principal, by: str) -> bool:
+    """Whether finding a customer this way opens them (profile, every order) to the token
+    for a while. Admins see everyone anyway; only an exact key proves the customer is
+    being served."""
+    return principal.is_scoped and principal.may(Action.READ_CUSTOMERS) and by in EXACT_LOOKUPS
+
+
+def may_read_customer(principal: Principal, *, own_stores_customer: bool, has_grant: bool) -> bool:
+    """A profile with its cross-channel history: admins always; store staff for their own
+    stores' customers or a customer they looked up (live grant)."""
+    if not principal.may(Action.READ_CUSTOMERS):
+        return False
+    return not principal.is_scoped or own_stores_customer or has_grant
+
+
+class OrderAccess(enum.Enum):
+    NONE = "none"
+    # Admins; an integration token's own channel; an order with work at the token's
+    # stores (a fulfilment there, stock sent there for pickup) or placed by the token.
+    DIRECT = "direct"
+    # Through a live look-up grant for the order's customer: written to the order's events.
+    CUSTOMER_LOOKUP = "customer_lookup"
+
+
+def order_read_access(
+    principal: Principal, *, channel: str, works_here: bool, has_grant: bool
+) -> OrderAccess:
+    """How the caller may read an order (and its events, routing and returns)."""
+    if not principal.may(Action.READ_ORDERS):
+        return OrderAccess.NONE
+    if principal.role == "integration":
+        return OrderAccess.DIRECT if principal.channel_code == channel else OrderAccess.NONE
+    if not principal.is_scoped or works_here:
+        return OrderAccess.DIRECT
+    return OrderAccess.CUSTOMER_LOOKUP if has_grant else OrderAccess.NONE
+
+
+def may_change_order(principal: Principal, *, channel: str, works_here: bool) -> bool:
+    """Cancel and edit: only orders the token's stores work on (a look-up grant reads,
+    it does not change)."""
+    return principal.may(Action.CHANGE_ORDER) and (
+        order_read_access(principal, channel=channel, works_here=works_here, has_grant=False)
+        is OrderAccess.DIRECT
+    )
+
+
+def order_list_scope(principal: Principal, *, customer_grant: bool) -> frozenset[int] | None:
+    """The locations whose work limits an order list (None: not limited by location).
+
+    ``customer_grant``: the list is one customer's orders and the token holds a live
+    look-up grant for them, so it sees their whole history, as on the profile.
+    """
+    if not principal.is_scoped or customer_grant:
+        return None
+    return principal.location_ids
+
+
+def may_take_return(principal: Principal, *, location_id: int, access: OrderAccess) -> bool:
+    """A return at a location in the token's scope, of an order it may read: bought
+    online or in another store, returned here."""
+    return (
+        principal.may(Action.RETURN)
+        and principal.sees_location(location_id)
+        and access is not OrderAccess.NONE
+    )
+
+
+def may_read_returns(principal: Principal, *, access: OrderAccess, took_return_here: bool) -> bool:
+    """An order's returns: whoever may read the order, and a store that took one in."""
+    if access is not OrderAccess.NONE:
+        return True
+    return principal.is_scoped and principal.may(Action.READ_ORDERS) and took_return_here
+
+
+def may_place_order_on(principal: Principal, *, channel: str, staff_orders: bool) -> bool:
+    """Admins anywhere; an integration token on its own channel; store staff only on
+    channels that allow staff ordering (tills and the web shop, not marketplaces)."""
+    if not principal.may(Action.PLACE_ORDER):
+        return False
+    if principal.role == "integration":
+        return principal.channel_code == channel
+    return not principal.is_scoped or staff_orders
+
+
+def require_place_order_on(principal: Principal, *, channel: str, staff_orders: bool) -> None:
+    if not may_place_order_on(principal, channel=channel, staff_orders=staff_orders):
+        raise Forbidden(
+            f"channel {channel!r} does not take orders from role {principal.role!r}",
+            channel=channel,
+        )

@@ -1,5 +1,10 @@
 """Returns: delivered units come back to any store or warehouse, with a refund recorded.
 
+A store takes back an order it may read (``domain.access.may_take_return``): one its
+stores work on, or one of a customer it looked up by email or phone (bought online,
+returned here; the read is written to the order's timeline). Any other order answers the
+same 404 as a missing one and nothing is written.
+
 Only units already shipped or picked up, and not returned before, can come back.
 ``restock`` puts them on the receiving location's shelf (ledger ``return``). ``damaged``
 records them coming in (``return``) and then written off (``damage``) at that location:
@@ -19,13 +24,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.refs import location_by_code
-from oms.domain.access import Action, Principal, require, require_at
+from oms.domain.access import (
+    Action,
+    Principal,
+    may_read_returns,
+    may_take_return,
+    require,
+    require_at,
+)
 from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.stock import MovementKind
 from oms.fulfilment.schemas import ReturnIn, ReturnLineOut, ReturnList, ReturnOut
 from oms.inventory.services.ledger import Source, add_on_hand
 from oms.orders.services.events import record_event
-from oms.orders.services.queries import may_see
+from oms.orders.services.order_access import order_access, record_access
 from oms.orders.services.status import refresh_status
 
 # The order row lock serialises returns of one order: two desks cannot return one unit twice.
@@ -87,9 +99,15 @@ async def create_return(
 ) -> ReturnOut:
     location = await location_by_code(session, data.location)
     require_at(principal, Action.RETURN, location.id, location.code)
+    conn = await session.connection()
+    access = await order_access(conn, principal, order_id)
+    # An order the token may not read is missing to it: nothing is written.
+    if not may_take_return(principal, location_id=location.id, access=access.kind):
+        raise NotFound("order not found")
     order = (await session.execute(_LOCK_ORDER, {"id": order_id})).first()
     if order is None:
         raise NotFound("order not found")
+    await record_access(conn, principal, order_id, access)
     lines = {r.line_no: r for r in await session.execute(_RETURNABLE, {"id": order_id})}
     _check_lines(data, lines)
     value = sum(line.quantity * lines[line.line_no].unit_price for line in data.lines)
@@ -198,29 +216,17 @@ async def list_returns(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID
 ) -> ReturnList:
     require(principal, Action.READ_ORDERS)
-    channel = await session.scalar(
-        text(
-            "SELECT ch.code FROM sales_order o JOIN channel ch ON ch.id = o.channel_id"
-            " WHERE o.id = :id"
-        ),
-        {"id": order_id},
-    )
-    if channel is None or not await _may_see(session, principal, order_id, channel):
-        raise NotFound("order not found")
-    return ReturnList(items=await _returns(session, order_id, None))
-
-
-async def _may_see(
-    session: AsyncSession, principal: Principal, order_id: uuid.UUID, channel: str
-) -> bool:
-    """As for the order itself, and a store also sees the returns it took in."""
     conn = await session.connection()
-    if await may_see(conn, principal, order_id, channel):
-        return True
-    if not principal.is_scoped:
-        return False
-    scope = sorted(principal.location_ids)
-    return bool(await session.scalar(_RETURNED_HERE, {"id": order_id, "scope": scope}))
+    access = await order_access(conn, principal, order_id)
+    took_here = principal.is_scoped and bool(
+        await session.scalar(
+            _RETURNED_HERE, {"id": order_id, "scope": sorted(principal.location_ids)}
+        )
+    )
+    if not may_read_returns(principal, access=access.kind, took_return_here=took_here):
+        raise NotFound("order not found")
+    await record_access(conn, principal, order_id, access)
+    return ReturnList(items=await _returns(session, order_id, None))
 
 
 async def _returns(

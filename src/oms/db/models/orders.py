@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Identity,
     Index,
@@ -20,17 +21,25 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.db.base import Base, created_at_column, updated_at_column
 
 CHANNEL_KINDS = ("pos", "web", "marketplace")
+CUSTOMER_LOOKUP_KEYS = ("email", "phone")
 ORDER_STATUSES = (
     "open",  # every unit is allocated to a fulfilment that has not finished
     "backordered",  # some units wait for stock
     "completed",  # every unit shipped, picked up or cancelled, at least one delivered
     "cancelled",  # every unit cancelled
 )
+
+
+def staff_orders_default(context: DefaultExecutionContext) -> bool:
+    """Store staff may place orders on tills and the web shop, not for a marketplace."""
+    parameters: dict[str, object] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return parameters.get("kind") != "marketplace"
 
 
 class Channel(Base):
@@ -60,6 +69,12 @@ class Channel(Base):
         JSONB, default=list, server_default="[]"
     )
     pickup_hold_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
+    # Whether store staff (store managers, associates) may place orders on the channel.
+    # Inserts through the models take the kind's default; the server default only covers
+    # raw inserts, which name no marketplace.
+    staff_orders: Mapped[bool] = mapped_column(
+        Boolean, default=staff_orders_default, server_default="true"
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
@@ -93,6 +108,36 @@ class Customer(Base):
     phone_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
+
+
+class CustomerAccessGrant(Base):
+    """A store token found this customer by exact email or phone: for a while it may read
+    the customer's profile and every order of theirs (each such read is in the order's
+    timeline). Kept after expiry as the record of who looked whom up."""
+
+    __tablename__ = "customer_access_grant"
+    __table_args__ = (
+        CheckConstraint(
+            "via IN (" + ", ".join(f"'{k}'" for k in CUSTOMER_LOOKUP_KEYS) + ")", name="via"
+        ),
+        Index(
+            "ix_customer_access_grant_token_customer_expires",
+            "token_id",
+            "customer_id",
+            "expires_at",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    token_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("api_token.id", ondelete="CASCADE")
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customer.id", ondelete="CASCADE")
+    )
+    via: Mapped[str] = mapped_column(String(8))  # email or phone
+    granted_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Order(Base):

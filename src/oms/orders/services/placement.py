@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from oms.channels.policy_cache import cached_channel_policy
 from oms.channels.services import ChannelPolicy
 from oms.customers.matching import MATCH_SQL, Known, match_or_create_customer, match_params
-from oms.domain.access import Action, Principal, require
+from oms.domain.access import Action, Principal, require, require_place_order_on
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
 from oms.domain.routing import Candidate, Plan
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
@@ -80,6 +80,8 @@ async def place_order(
     channel = await cached_channel_policy(conn, data.channel)
     if channel is None or not channel.active:
         raise NotFound(f"channel {data.channel!r} not found", channel=data.channel)
+    # Before the duplicate look-up: a refused caller learns nothing about existing orders.
+    require_place_order_on(principal, channel=channel.code, staff_orders=channel.staff_orders)
     currency = data.lines[0].currency
     if currency != channel.currency:
         raise InvalidInput(
