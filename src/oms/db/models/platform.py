@@ -64,6 +64,10 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(32))
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Headers the handler added to the first response, sent again with every replay.
+    response_headers: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default="{}"
+    )
     created_at: Mapped[datetime] = created_at_column()
 
 

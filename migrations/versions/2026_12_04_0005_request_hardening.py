@@ -1,0 +1,37 @@
+"""Request hardening: idempotent replays keep their headers.
+
+``idempotency_key.response_headers``: the headers a handler added to the first response
+(e.g. that a resent order's body differed), sent again on every replay. Keys stored
+before have none, which is what their responses had.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 15:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "idempotency_key",
+        sa.Column(
+            "response_headers",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("idempotency_key", "response_headers")
