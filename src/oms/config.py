@@ -43,10 +43,13 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # carry a link to the order's tracking page. Unset: no link.
     public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$")] | None = None
     smtp_from: str = "OMS <no-reply@localhost>"
-    # Public tracking look-ups per client IP per minute, per order number per hour, and
-    # unknown-token requests per client IP per minute (slows guessing).
+    # Public tracking, per client address (an IPv6 client's /64): number-and-email look-ups
+    # per minute, wrong look-ups per hour, wrong look-ups at one order number per hour, and
+    # unknown-token requests per minute. Nothing is limited per order alone: a stranger
+    # must never be able to lock the customer out (see oms.tracking.service).
     track_lookups_per_minute: int = 10
-    track_lookups_per_order_per_hour: int = 20
+    track_lookup_misses_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
+    track_misses_per_order_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5
     track_misses_per_minute: int = 30
     # How long a store token that found a customer by exact email or phone may read them
     # and their orders (long enough to serve them, short enough not to keep a list).

@@ -14,7 +14,8 @@ from oms.tracking.schemas import TrackedOrder, TrackLookupIn
 
 _NOT_FOUND = (
     " Anything that does not identify an order is the same 404 `not_found`; too many"
-    " misses from one client are 429 `rate_limited` with `Retry-After`."
+    " requests or misses from one client are 429 `rate_limited` with `Retry-After`, for"
+    " every request of that client until the window ends."
 )
 
 
@@ -55,8 +56,12 @@ class TrackingController(Controller):
         "/lookup",
         summary="Find an order by its number and the email it was placed with",
         description=(
-            "The same document as `GET /track/{token}`, including the token for a"
-            " bookmarkable link. Limited per client and per order number." + _NOT_FOUND
+            "The same document as `GET /track/{token}` without the pickup code and the"
+            " tracking token (`null`): order numbers are sequential, so number and email"
+            " show where an order is but never collect it; the code and the link are in the"
+            " customer's messages. Limited per client: look-ups per minute, wrong ones per"
+            " hour in all and at one order number; never per order alone, so nobody can"
+            " lock the customer out." + _NOT_FOUND
         ),
         status_code=200,
         exclude_from_auth=True,

@@ -4,6 +4,10 @@ One row per (bucket, window): ``INSERT ... ON CONFLICT DO UPDATE SET hits = hits
 counts a hit in one statement. Hits are counted in a transaction of their own, so a
 request that fails afterwards (a 404 from a wrong guess) still counts: those are the
 requests the limits exist for.
+
+A bucket that counts failures only (wrong look-ups) is charged up front like any other,
+so concurrent guesses cannot all slip under the limit before the first is counted, and
+``refund`` gives the hit back, in the request's transaction, when the request succeeds.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ _HIT = text(
               extract(epoch FROM now()) AS now
     """
 )
+# Window starts are whole seconds since the epoch, so the round trip through a number is exact.
+_REFUND = text(
+    """
+    UPDATE rate_limit_window AS r SET hits = r.hits - 1
+      FROM unnest(CAST(:buckets AS text[]), CAST(:started AS bigint[])) AS b(bucket, started)
+     WHERE r.bucket = b.bucket AND r.window_start = to_timestamp(b.started) AND r.hits > 0
+    """
+)
 _PEEK = text(
     """
     SELECT hits, extract(epoch FROM window_start) AS started, extract(epoch FROM now()) AS now
@@ -52,7 +64,17 @@ class Limit:
     seconds: int  # window length
 
 
-async def hit(sessionmaker: async_sessionmaker[AsyncSession], limits: Sequence[Limit]) -> None:
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A hit that was counted: which bucket, in the window starting at ``started``."""
+
+    bucket: str
+    started: int  # seconds since the epoch
+
+
+async def hit(
+    sessionmaker: async_sessionmaker[AsyncSession], limits: Sequence[Limit]
+) -> list[Counted]:
     """Count one hit in every bucket (committed at once); RateLimited if any is over."""
     async with sessionmaker() as session, session.begin():
         rows = (
@@ -71,6 +93,17 @@ async def hit(sessionmaker: async_sessionmaker[AsyncSession], limits: Sequence[L
             TOO_MANY,
             retry_after=max(_seconds_left(row, limit) for row, limit in over),
         )
+    return [Counted(row.bucket, int(row.started)) for row in rows]
+
+
+async def refund(session: AsyncSession, counted: Sequence[Counted]) -> None:
+    """Take back hits counted by ``hit`` (in ``session``'s transaction: if the request
+    fails after all, the hits stay counted)."""
+    if counted:
+        await session.execute(
+            _REFUND,
+            {"buckets": [c.bucket for c in counted], "started": [c.started for c in counted]},
+        )
 
 
 async def check(session: AsyncSession, limit: Limit) -> None:
@@ -79,9 +112,7 @@ async def check(session: AsyncSession, limit: Limit) -> None:
         await session.execute(_PEEK, {"bucket": limit.bucket, "seconds": limit.seconds})
     ).one_or_none()
     if row is not None and row.hits >= limit.limit:
-        raise RateLimited(
-            "too many requests; try again later", retry_after=_seconds_left(row, limit)
-        )
+        raise RateLimited(TOO_MANY, retry_after=_seconds_left(row, limit))
 
 
 def _seconds_left(row: Row[Any], limit: Limit) -> int:

@@ -49,7 +49,8 @@ class TrackedFulfilment(Output, frozen=True, kw_only=True):
     tracking_number: str | None = None
     ship_to_city: str | None = None
     store: PickupStore | None = None
-    # Only while the order waits on the shelf: it is what collects the parcel.
+    # Only while the order waits on the shelf, and only to the holder of the tracking
+    # token: it is what collects the parcel. A number-and-email look-up never shows it.
     pickup_code: str | None = None
     ready_at: datetime | None = None
     collect_by: datetime | None = None
@@ -67,6 +68,8 @@ class TrackedOrder(Output, frozen=True, kw_only=True):
     status: str
     status_text: str
     placed_at: datetime
-    tracking_token: str  # for a bookmarkable link after a number-and-email look-up
+    # Only on the token's own page: from a number-and-email look-up it would lead to the
+    # pickup code. The link is in every message the customer is sent.
+    tracking_token: str | None
     fulfilments: list[TrackedFulfilment]
     timeline: list[TimelineEntry]

@@ -2,13 +2,31 @@
 
 Every way of not finding an order (unknown or malformed token, unknown number, wrong
 email) raises the same NotFound, and the failing paths do the same work, so an answer
-never tells which part of a guess was right. Guessing is slowed by the limits in
-``ratelimit``: token misses per client, look-ups per client and per order number.
+never tells which part of a guess was right.
+
+The tracking token is the customer's key (random, 192 bits): whoever holds the link sees
+the whole document, pickup code included. A number-and-email look-up is weaker: order
+numbers are sequential and an email may be known, so it shows where the order is but
+neither the pickup code nor the token (which would show the code one request later).
+
+Guessing is slowed per client (an IPv4 address, or an IPv6 /64, which one subscriber
+holds whole): unknown tokens per minute; look-ups per minute; wrong look-ups per hour, in
+all and at any one order number. A client over any of them gets 429 for everything, a
+right guess included: if a right guess still answered 200, 429 would only be a 404 under
+another name, and the limit would slow nothing. Wrong look-ups are charged before the
+look-up and given back when it succeeds, so concurrent guesses cannot outrun the count.
+
+Nothing is limited per order number alone. A per-number limit that refuses everybody lets
+any stranger lock the customer out (numbers are sequential: any order, at will); one that
+refuses only wrong guesses tells a guesser exactly what a 404 does, so it protects nothing.
+A guesser with many addresses gets a few wrong tries per order per address and hour; what
+stands in its way is the email, and what a right guess wins is the status, not the parcel.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +99,20 @@ _EVENTS = text(
 )
 
 
+def client_key(host: str) -> str:
+    """What a client's buckets are named after: its IPv4 address, or its IPv6 /64 (a host
+    there can take a fresh address for every request)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an address (e.g. "testclient"): counted as given
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """Where to count hits, and the configured limits; built per request."""
@@ -89,14 +121,27 @@ class Guard:
     settings: Settings
     client: str  # the caller's IP address
 
-    def misses(self) -> Limit:
-        return Limit(f"track-miss:{self.client}", self.settings.track_misses_per_minute, 60)
+    @property
+    def key(self) -> str:
+        return client_key(self.client)
 
-    def lookups(self, number: int) -> list[Limit]:
+    def misses(self) -> Limit:
+        return Limit(f"track-miss:{self.key}", self.settings.track_misses_per_minute, 60)
+
+    def lookups(self) -> Limit:
+        return Limit(f"track-lookup:{self.key}", self.settings.track_lookups_per_minute, 60)
+
+    def lookup_misses(self, number: int) -> list[Limit]:
+        """Charged for every look-up, refunded when it finds the order."""
+        settings = self.settings
         return [
-            Limit(f"track-lookup:{self.client}", self.settings.track_lookups_per_minute, 60),
-            # Also per order: guesses at one order's email spread over many addresses.
-            Limit(f"track-number:{number}", self.settings.track_lookups_per_order_per_hour, 3600),
+            Limit(f"track-lookup-miss:{self.key}", settings.track_lookup_misses_per_hour, 3600),
+            # One client's guesses at one order's email: tighter than its misses in all.
+            Limit(
+                f"track-number-miss:{number}:{self.key}",
+                settings.track_misses_per_order_per_hour,
+                3600,
+            ),
         ]
 
 
@@ -110,22 +155,29 @@ async def track_by_token(session: AsyncSession, guard: Guard, token: str) -> Tra
     if row is None:
         await ratelimit.hit(guard.sessionmaker, [guard.misses()])
         raise NotFound(NOT_FOUND)
-    return await _tracked(session, row)
+    return await _tracked(session, row, holds_token=True)
 
 
 async def track_by_lookup(session: AsyncSession, guard: Guard, data: TrackLookupIn) -> TrackedOrder:
-    """The order with this number, when ``email`` is the one it was placed with."""
-    await ratelimit.hit(guard.sessionmaker, guard.lookups(data.number))
+    """The order with this number, when ``email`` is the one it was placed with; without
+    the pickup code and the tracking token."""
+    misses = guard.lookup_misses(data.number)
+    counted = await ratelimit.hit(guard.sessionmaker, [guard.lookups(), *misses])
     row = (await session.execute(_BY_NUMBER, {"number": data.number})).one_or_none()
     given = (email_key(data.email) or "").encode()
     # Compared even when there is no such order (against nothing), so both misses match.
     stored = (email_key(row.email) if row is not None else None) or ""
     if not hmac.compare_digest(given, stored.encode()) or row is None or not stored:
         raise NotFound(NOT_FOUND)
-    return await _tracked(session, row)
+    # Found: this was no miss after all.
+    charged = {limit.bucket for limit in misses}
+    await ratelimit.refund(session, [c for c in counted if c.bucket in charged])
+    return await _tracked(session, row, holds_token=False)
 
 
-async def _tracked(session: AsyncSession, order: Row[Any]) -> TrackedOrder:
+async def _tracked(session: AsyncSession, order: Row[Any], *, holds_token: bool) -> TrackedOrder:
+    """The document; ``holds_token``: the caller showed the token, so it may see the
+    pickup code (and the token it already has)."""
     fulfilments = (await session.execute(_FULFILMENTS, {"order_id": order.id})).all()
     events = (await session.execute(_EVENTS, {"order_id": order.id})).all()
     return TrackedOrder(
@@ -133,13 +185,13 @@ async def _tracked(session: AsyncSession, order: Row[Any]) -> TrackedOrder:
         status=order.status,
         status_text=order_status_text(order.status),
         placed_at=order.created_at,
-        tracking_token=order.tracking_token,
-        fulfilments=[_fulfilment(f, order) for f in fulfilments],
+        tracking_token=order.tracking_token if holds_token else None,
+        fulfilments=[_fulfilment(f, order, show_code=holds_token) for f in fulfilments],
         timeline=_timeline(events),
     )
 
 
-def _fulfilment(f: Row[Any], order: Row[Any]) -> TrackedFulfilment:
+def _fulfilment(f: Row[Any], order: Row[Any], *, show_code: bool) -> TrackedFulfilment:
     ship_to_city = None
     if f.method == "ship" and 0 <= f.delivery_no < len(order.deliveries):
         address = order.deliveries[f.delivery_no].get("address") or {}
@@ -169,7 +221,7 @@ def _fulfilment(f: Row[Any], order: Row[Any]) -> TrackedFulfilment:
             if f.method == "pickup"
             else None
         ),
-        pickup_code=f.pickup_code if ready else None,
+        pickup_code=f.pickup_code if ready and show_code else None,
         ready_at=f.ready_at if f.method == "pickup" else None,
         collect_by=collect_by,
         updated_at=f.updated_at,
