@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     track_lookup_misses_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
     track_misses_per_order_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5
     track_misses_per_minute: int = 30
+    # Wrong pickup codes a fulfilment takes before its code is locked (a store manager
+    # unlocks it, or hands over with a reason).
+    pickup_code_attempts: Annotated[int, msgspec.Meta(ge=1, le=100)] = 5
     # How long a store token that found a customer by exact email or phone may read them
     # and their orders (long enough to serve them, short enough not to keep a list).
     customer_access_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 60

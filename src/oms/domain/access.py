@@ -37,6 +37,7 @@ class Action(enum.Enum):
     CHANGE_ORDER = "change_order"  # cancel, edit quantities
     FULFIL = "fulfil"  # pick, pack, ship, hand over, reject at a location
     OVERRIDE_PICKUP_CODE = "override_pickup_code"
+    UNLOCK_PICKUP_CODE = "unlock_pickup_code"  # after too many wrong codes, with a reason
     RETURN = "return"  # take a return in at a location
     READ_CUSTOMERS = "read_customers"
 
@@ -61,6 +62,7 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CHANGE_ORDER,
             Action.FULFIL,
             Action.OVERRIDE_PICKUP_CODE,
+            Action.UNLOCK_PICKUP_CODE,
             Action.RETURN,
             Action.READ_CUSTOMERS,
         }

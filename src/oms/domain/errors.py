@@ -76,3 +76,10 @@ class Forbidden(DomainError):
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Missing or invalid API token"
+
+
+class PickupCodeLocked(DomainError):
+    """Too many wrong pickup codes: no code is accepted until a store manager unlocks it."""
+
+    code = "pickup_code_locked"
+    title = "The pickup code is locked"

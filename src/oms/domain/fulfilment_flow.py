@@ -165,3 +165,20 @@ def pickup_code_matches(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(
         normalise_pickup_code(given).encode("utf-8"), expected.encode("utf-8")
     )
+
+
+# ---- wrong pickup codes ------------------------------------------------------------------
+
+# Six characters from 25 make 244 million codes: a handful of tries at the counter cannot
+# find one, a patient stranger with a script could. So a code takes a few wrong tries
+# (``OMS_PICKUP_CODE_ATTEMPTS``) and is then locked; a manager, who can check the
+# customer's ID, unlocks it or hands over with a reason.
+
+
+def pickup_code_locks(failures: int, attempts: int) -> bool:
+    """Whether ``failures`` wrong codes lock a code that allows ``attempts``."""
+    return failures >= attempts
+
+
+def pickup_code_attempts_left(failures: int, attempts: int) -> int:
+    return max(0, attempts - failures)

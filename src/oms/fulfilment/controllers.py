@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from oms.fulfilment import pickup, queue, shipping, short_pick, transitions
@@ -14,12 +15,15 @@ from oms.fulfilment.schemas import (
     FulfilmentQueue,
     HandOverIn,
     PickList,
+    PickupCodeStatus,
     RejectIn,
     ShipIn,
     ShortPickIn,
+    UnlockPickupCodeIn,
 )
 from oms.http.deps import Caller, DbSession
 from oms.http.params import PageLimit
+from oms.http.problems import domain_error_handler
 from oms.orders.schemas import FulfilmentOut, FulfilmentState
 
 MethodFilter = Literal["ship", "pickup", "transfer"]
@@ -125,19 +129,64 @@ class FulfilmentController(Controller):
         summary="Hand a pickup to the customer against the pickup code",
         description=(
             "Send `code`, or `override_reason` (store managers only). A wrong code is 422"
-            " `pickup_code_mismatch` and changes nothing. The units leave on_hand (ledger"
-            " `ship`, reason `picked_up`)." + _ILLEGAL
+            " `pickup_code_mismatch` (with `attempts_left`), changes no stock and is recorded"
+            " on the order's timeline (`fulfilment.pickup_code_wrong`, without the code)."
+            " The wrong code that uses up the attempts (`OMS_PICKUP_CODE_ATTEMPTS`) locks"
+            " the code: it and every later `code` are 423 `pickup_code_locked`, the right"
+            " code included, until a store manager unlocks it; the manager's override"
+            " still works. The units leave on_hand (ledger `ship`, reason `picked_up`)." + _ILLEGAL
         ),
         status_code=200,
+        opt={"problems": (423,)},
     )
     async def hand_over(
         self,
         fulfilment_id: FromPath[uuid.UUID],
         data: JSONBody[HandOverIn],
+        request: Request[Any, Any, Any],
+        state: State,
         db_session: DbSession,
         principal: Caller,
-    ) -> FulfilmentOut:
-        return await pickup.hand_over(db_session, principal, fulfilment_id, data)
+    ) -> Response[FulfilmentOut]:
+        result = await pickup.hand_over(
+            db_session,
+            principal,
+            fulfilment_id,
+            data,
+            attempts=state.settings.pickup_code_attempts,
+        )
+        if isinstance(result, pickup.Refused):
+            # Returned, not raised: the transaction commits the count of wrong codes.
+            return cast(Response[FulfilmentOut], domain_error_handler(request, result.error))
+        return Response(result)
+
+    @post(
+        "/{fulfilment_id:uuid}/unlock-pickup-code",
+        summary="Let a locked pickup code be tried again (store managers, with a reason)",
+        description=(
+            "After too many wrong codes a pickup's code is locked. A store manager at the"
+            " store (or an admin) unlocks it with a `reason`; the count of wrong codes"
+            " starts afresh and the order's timeline records who and why"
+            " (`fulfilment.pickup_code_unlocked`). Associates get 403; a code that is not"
+            " locked, or a pickup no longer on the shelf, is 409 `invalid_state`."
+        ),
+        status_code=200,
+    )
+    async def unlock_pickup_code(
+        self,
+        fulfilment_id: FromPath[uuid.UUID],
+        data: JSONBody[UnlockPickupCodeIn],
+        state: State,
+        db_session: DbSession,
+        principal: Caller,
+    ) -> PickupCodeStatus:
+        return await pickup.unlock_pickup_code(
+            db_session,
+            principal,
+            fulfilment_id,
+            data,
+            attempts=state.settings.pickup_code_attempts,
+        )
 
     @post(
         "/{fulfilment_id:uuid}/short-pick",

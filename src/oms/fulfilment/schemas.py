@@ -42,6 +42,12 @@ class HandOverIn(Input, frozen=True, kw_only=True):
             raise ValueError("give either the pickup code or an override_reason")
 
 
+class UnlockPickupCodeIn(Input, frozen=True, kw_only=True):
+    """Why a locked pickup code may be tried again (e.g. the customer is here, ID checked)."""
+
+    reason: OverrideReason
+
+
 class ShortLineIn(Input, frozen=True, kw_only=True):
     line_no: LineNo
     quantity_short: Quantity
@@ -92,6 +98,15 @@ class FulfilmentCard(Output, frozen=True, kw_only=True):
     awaiting_transfer: bool  # a pickup whose stock is still on its way
     ready_at: datetime | None
     closed_at: datetime | None
+
+
+class PickupCodeStatus(Output, frozen=True, kw_only=True):
+    """Where a pickup's code stands; the code itself is never shown to the store."""
+
+    fulfilment_id: uuid.UUID
+    locked: bool
+    failures: int  # wrong codes since it was issued or last unlocked
+    attempts_left: int
 
 
 class FulfilmentQueue(Output, frozen=True, kw_only=True):

@@ -46,6 +46,7 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.RateLimited: 429,
     errors.Unauthenticated: HTTP_401_UNAUTHORIZED,
     # 423 Locked: the code exists and may be right; it is the lock that refuses it.
+    errors.PickupCodeLocked: 423,
 }
 
 HTTP_CODES = {

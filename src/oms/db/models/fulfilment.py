@@ -59,6 +59,7 @@ class Fulfilment(Base):
             "(method = 'transfer') = (destination_location_id IS NOT NULL)",
             name="transfer_has_destination",
         ),
+        CheckConstraint("pickup_code_failures >= 0", name="pickup_code_failures_not_negative"),
         Index("ix_fulfilment_location_id_state_created_at", "location_id", "state", "created_at"),
         Index("ix_fulfilment_order_id", "order_id"),
         Index(
@@ -84,6 +85,10 @@ class Fulfilment(Base):
     )
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("transfer.id"))
     pickup_code: Mapped[str | None] = mapped_column(String(12))
+    # Wrong codes tried at the counter since the code was issued or last unlocked; at the
+    # limit the code is locked (``pickup_code_locked_at``) until a store manager unlocks it.
+    pickup_code_failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    pickup_code_locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(String(64))
