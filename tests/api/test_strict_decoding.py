@@ -199,3 +199,24 @@ async def test_an_order_total_at_the_limit_is_accepted(world: World, shop: dict[
     assert response.status_code == 201, response.text
     read = await world.client.get(f"/orders/{response.json()['id']}", headers=shop["headers"])
     assert read.json()["total"] == MAX_AMOUNT
+
+
+async def test_raising_a_line_past_the_total_limit_is_refused(
+    world: World, shop: dict[str, Any]
+) -> None:
+    order = order_body(shop["channel"], [(shop["sku"], 1)], price=MAX_AMOUNT)
+    placed = await world.client.post("/orders", json=order, headers=shop["headers"])
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+    level_before = await world.level(shop["sku"], shop["store"])
+    response = await world.client.post(
+        f"/orders/{order_id}/edit",
+        json={"lines": [{"line_no": 1, "quantity": 2}]},
+        headers=shop["headers"],
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_input"
+    assert str(MAX_AMOUNT) in response.json()["detail"]
+    read = (await world.client.get(f"/orders/{order_id}", headers=shop["headers"])).json()
+    assert (read["total"], read["lines"][0]["quantity"]) == (MAX_AMOUNT, 1)
+    assert await world.level(shop["sku"], shop["store"]) == level_before

@@ -21,7 +21,7 @@ from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.order_status import LIVE_STATES
 from oms.fulfilment.reservation import release_all, release_units
 from oms.inventory.services.ledger import Source
-from oms.orders.schemas import CancelIn, EditIn, OrderOut
+from oms.orders.schemas import MAX_AMOUNT, CancelIn, EditIn, OrderOut, check_total
 from oms.orders.services.edit_growth import allocate_growth
 from oms.orders.services.events import record_event
 from oms.orders.services.queries import get_order_out, may_see
@@ -116,16 +116,24 @@ async def edit(
                 {"more": change.quantity - current, "id": order_id, "n": change.line_no},
             )
             grown[change.line_no] = change.quantity
+    # Summed as numeric and checked before it is stored: raised lines may add up past the
+    # limit (or past a 64-bit column).
+    total = int(
+        await conn.scalar(
+            text(
+                "SELECT coalesce(sum((quantity - quantity_cancelled)::numeric * unit_price), 0)"
+                " FROM order_line WHERE order_id = :id"
+            ),
+            {"id": order_id},
+        )
+    )
+    try:
+        check_total(total)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), limit=MAX_AMOUNT) from None
     await conn.execute(
-        text(
-            """
-            UPDATE sales_order SET total_amount = (
-                SELECT coalesce(sum((quantity - quantity_cancelled) * unit_price), 0)
-                  FROM order_line WHERE order_id = :id), updated_at = now()
-             WHERE id = :id
-            """
-        ),
-        {"id": order_id},
+        text("UPDATE sales_order SET total_amount = :total, updated_at = now() WHERE id = :id"),
+        {"id": order_id, "total": total},
     )
     await record_event(
         conn,
