@@ -48,7 +48,9 @@ def request_id_middleware_factory(log_requests: bool) -> Any:
                         "request",
                         extra={
                             "method": scope["method"],
-                            "path": scope["path"],
+                            # The route's template (``/track/{token}``), never the path
+                            # itself: a path can carry a secret (a tracking token).
+                            "route": scope.get("path_template") or "?",
                             "status": status,
                             "ms": round((time.perf_counter() - started) * 1000, 2),
                         },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 from oms.config import Settings
+from oms.domain.fulfilment_flow import PICKUP_CODE_ALPHABET, PICKUP_CODE_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ class NotificationSender(Protocol):
 class LogSender:
     """For development and demos: the message is written to the log instead of mailed.
 
-    Logging the whole message, pickup code included, is its purpose (a developer reads the
-    code from the log to try a hand-over). Production sets ``OMS_SMTP_URL``, and then codes
-    are not logged anywhere.
+    Logs are read by more people, kept longer and shipped further than a customer's mail,
+    and a deployment that forgot ``OMS_SMTP_URL`` runs this sender in production. So the
+    line carries the message without its secrets: the pickup code (which collects the
+    parcel) and the tracking link's token (whose page shows the code). A developer trying
+    a hand-over reads the code on the tracking page of the demo's tracking token.
     """
 
     async def send(self, message: OutgoingMessage) -> None:
@@ -64,10 +68,25 @@ class LogSender:
                 "notification_id": message.notification_id,
                 "kind": message.kind,
                 "recipient": message.recipient,
-                "subject": message.subject,
-                "body": message.body,
+                "subject": redact_secrets(message.subject),
+                "body": redact_secrets(message.body),
             },
         )
+
+
+# The labelled code, whatever its shape; anything shaped like one of our codes; the token
+# in a tracking link.
+_SECRETS = (
+    (re.compile(r"(?i)(pickup code:\s*)\S+"), r"\1[redacted]"),
+    (re.compile(rf"\b[{PICKUP_CODE_ALPHABET}]{{{PICKUP_CODE_LENGTH}}}\b"), "[redacted]"),
+    (re.compile(r"(/track/)[^\s/?#]+"), r"\1[redacted]"),
+)
+
+
+def redact_secrets(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @dataclass(frozen=True, slots=True)
