@@ -17,7 +17,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from oms import __version__
 from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
@@ -30,6 +30,7 @@ from oms.http.middleware import request_id_middleware_factory
 from oms.http.problem_docs import document_problems
 from oms.http.problems import EXCEPTION_HANDLERS
 from oms.routes import ROUTE_HANDLERS
+from oms.system.metrics import MetricsController
 from oms.worker.runtime import JobRuntime
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         app_name="oms", prefix="oms", group_path=True, exclude=["/metrics", "/health"]
     )
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, PrometheusController],
+        route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         dependencies={

@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     backorder_sweep_seconds: float = 30.0
     outbox_poll_seconds: float = 1.0
     idempotency_ttl_hours: int = 24
+    # A bearer token for Prometheus that opens GET /metrics and nothing else. Unset: the
+    # metrics need an admin API token like any admin route.
+    metrics_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
     # Customer messages: without an SMTP URL they are only logged (development).
     smtp_url: str | None = None
     # Where customers reach this service (e.g. https://orders.example.com): messages then

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from oms.app import create_app
+from oms.config import Settings
 from tests.support.world import World
 
 
@@ -35,11 +41,38 @@ async def test_openapi_documents_every_route(world: World) -> None:
             assert op.get("summary"), f"{method.upper()} {path} has no summary"
 
 
-async def test_metrics_are_prometheus_text(world: World) -> None:
+async def test_metrics_are_prometheus_text_for_admins_only(world: World) -> None:
     await world.client.get("/health")
-    response = await world.client.get("/metrics")
-    assert response.status_code == 200
-    assert "oms_requests_total" in response.text
+    anonymous = await world.client.get("/metrics")
+    associate = await world.client.get(
+        "/metrics", headers=await world.token("associate", (await world.location(),))
+    )
+    admin = await world.client.get("/metrics", headers=await world.token("admin"))
+
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.json()["code"] == "unauthenticated"
+    assert "oms_requests_total" not in anonymous.text
+    assert associate.status_code == 403, associate.text
+    assert associate.json()["code"] == "forbidden"
+    assert admin.status_code == 200, admin.text
+    assert "oms_requests_total" in admin.text
+
+
+async def test_the_metrics_token_opens_metrics_and_nothing_else(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    scrape = "prometheus-" + "x" * 24
+    app = create_app(msgspec.structs.replace(settings, metrics_token=scrape))
+    bearer = {"Authorization": f"Bearer {scrape}"}
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:
+        metrics = await client.get("/metrics", headers=bearer)
+        tokens = await client.get("/tokens", headers=bearer)
+        wrong = await client.get("/metrics", headers={"Authorization": f"Bearer {scrape}y"})
+
+    assert metrics.status_code == 200, metrics.text
+    assert "oms_requests_total" in metrics.text
+    assert tokens.status_code == 401, tokens.text
+    assert wrong.status_code == 401, wrong.text
 
 
 async def test_request_id_is_echoed_or_generated(world: World) -> None:

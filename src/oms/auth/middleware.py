@@ -1,4 +1,8 @@
-"""Bearer-token authentication for every route except the public ones."""
+"""Bearer-token authentication for every route except the public ones.
+
+``/metrics`` is not public: it takes an API token (the route wants an admin) or, when
+``OMS_METRICS_TOKEN`` is set, that token, which opens nothing else.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from oms.auth.tokens import TokenResolver
+from oms.system import metrics
 
-PUBLIC_PATHS = {"/health", "/ready", "/metrics", "/schema"}
+PUBLIC_PATHS = {"/health", "/ready", "/schema"}
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -24,8 +29,13 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                 "send 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        secret = secret.strip()
+        if connection.scope["path"] == metrics.PATH and metrics.is_metrics_token(
+            secret, connection.app.state.settings.metrics_token
+        ):
+            return AuthenticationResult(user=metrics.SCRAPER, auth=None)
         resolver: TokenResolver = connection.app.state.token_resolver
-        principal = await resolver.resolve(secret.strip())
+        principal = await resolver.resolve(secret)
         if principal is None:
             raise NotAuthorizedException(
                 "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}

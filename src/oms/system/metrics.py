@@ -1,0 +1,43 @@
+"""``GET /metrics``: Prometheus text for admins and for the scraper's own token.
+
+The metrics name every route and its traffic, so they are not public. Prometheus
+authenticates with a bearer token of its own (``OMS_METRICS_TOKEN``), which opens this
+route and nothing else; without it an admin API token is needed, as for any admin route.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+from litestar.plugins.prometheus import PrometheusController
+
+from oms.domain.access import Principal
+from oms.domain.errors import Forbidden
+
+PATH = "/metrics"
+# Who is calling when the metrics token was sent: good for this route only.
+SCRAPER = Principal(token_id=0, name="metrics-token", role="metrics")
+
+
+def is_metrics_token(secret: str, configured: str | None) -> bool:
+    """Whether ``secret`` is the configured metrics token (compared in constant time)."""
+    return configured is not None and hmac.compare_digest(secret.encode(), configured.encode())
+
+
+def admin_or_scraper(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    user = connection.user
+    if user is SCRAPER or (isinstance(user, Principal) and user.role == "admin"):
+        return
+    role = user.role if isinstance(user, Principal) else "unknown"
+    raise Forbidden(f"role {role!r} may not read metrics")
+
+
+class MetricsController(PrometheusController):
+    path = PATH
+    tags = ["system"]
+    guards = [admin_or_scraper]
+    # The token check answers 401, the guard 403 (see oms.http.problem_docs).
+    opt = {"problems": (401, 403)}
