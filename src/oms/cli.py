@@ -77,27 +77,35 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return _serve(settings, workers=args.workers)
 
 
-def _serve(settings: Settings, workers: int) -> int:
-    import uvicorn
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn ``Config`` options ``oms serve`` and ``oms run`` start the API with."""
+    from oms.http.client_address import server_proxy_options
 
-    from oms.app import create_app
-
-    common = {
+    return {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
         "http": "httptools",
         "log_config": None,
         "access_log": False,
-        "proxy_headers": True,
+        # X-Forwarded-For only from OMS_TRUSTED_PROXIES; by default nobody's.
+        **server_proxy_options(settings),
     }
+
+
+def _serve(settings: Settings, workers: int) -> int:
+    import uvicorn
+
+    from oms.app import create_app
+
+    common = server_options(settings)
     if workers > 1:
         # Worker processes build their own app from the environment.
         if settings.database_url:
             os.environ["OMS_DATABASE_URL"] = settings.database_url
-        uvicorn.run("oms.app:app_factory", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("oms.app:app_factory", factory=True, workers=workers, **common)
     else:
-        server = _graceful_server_class()(uvicorn.Config(create_app(settings), **common))  # type: ignore[arg-type]
+        server = _graceful_server_class()(uvicorn.Config(create_app(settings), **common))
         server.run()
     return 0
 

@@ -6,6 +6,7 @@ CLI (or a test) and the result is passed into ``create_app(settings)``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A bearer token for Prometheus that opens GET /metrics and nothing else. Unset: the
     # metrics need an admin API token like any admin route.
     metrics_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).
+    # Empty: nobody's, so every client is the socket's peer (see oms.http.client_address).
+    trusted_proxies: str = ""
     # Customer messages: without an SMTP URL they are only logged (development).
     smtp_url: str | None = None
     # Where customers reach this service (e.g. https://orders.example.com): messages then
@@ -79,6 +83,17 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         raw.update(overrides)
         # strict=False lets "8000" become 8000 and "false" become False.
         return msgspec.convert(raw, cls, strict=False)
+
+    def __post_init__(self) -> None:
+        for proxy in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"OMS_TRUSTED_PROXIES: {proxy!r} is not an IP or CIDR") from None
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def data_path(self) -> Path:

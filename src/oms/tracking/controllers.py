@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader, State
 from litestar.params import FromPath, JSONBody
 
+from oms.http.client_address import client_address
 from oms.http.deps import DbSession
 from oms.tracking import service
 from oms.tracking.schemas import TrackedOrder, TrackLookupIn
@@ -22,7 +23,7 @@ _NOT_FOUND = (
 def _guard(request: Request[Any, Any, Any], state: State) -> service.Guard:
     # The socket's peer; behind a reverse proxy the server puts the forwarded client
     # there (uvicorn --forwarded-allow-ips), so every visitor gets buckets of their own.
-    client = request.client.host if request.client is not None else "unknown"
+    client = client_address(request)
     return service.Guard(state.sessionmaker, state.settings, client)
 
 

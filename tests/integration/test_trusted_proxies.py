@@ -1,0 +1,85 @@
+"""Per-client rate limits behind (or without) a reverse proxy, on a real uvicorn server
+configured as ``oms serve`` configures it: ``X-Forwarded-For`` names the client only when
+the peer is a proxy listed in ``OMS_TRUSTED_PROXIES``."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import msgspec
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from oms.app import create_app
+from oms.cli import server_options
+from oms.config import Settings
+
+
+@asynccontextmanager
+async def oms_server(settings: Settings) -> AsyncIterator[str]:
+    """The app on a loopback port with the options ``oms serve`` uses; its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    options = {**server_options(settings), "host": "127.0.0.1", "port": port}
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), lifespan="on", **options))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("server stopped before it started")
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(30):
+            await task
+        sock.close()
+
+
+async def _buckets(engine: AsyncEngine, address: str) -> list[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT bucket FROM rate_limit_window WHERE bucket = :b"),
+            {"b": f"track-miss:{address}"},
+        )
+        return [r.bucket for r in rows]
+
+
+async def _miss(base_url: str, forwarded_for: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        return await http.get("/track/no-such-token", headers={"X-Forwarded-For": forwarded_for})
+
+
+async def test_a_same_host_client_cannot_pick_its_bucket_by_default(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    assert settings.trusted_proxies == ""
+    claimed = "198.51.100.7"  # TEST-NET-2: never a real client
+
+    async with oms_server(settings) as base_url:
+        response = await _miss(base_url, claimed)
+
+    assert response.status_code == 404, response.text
+    assert await _buckets(engine, claimed) == []
+    assert await _buckets(engine, "127.0.0.1") == ["track-miss:127.0.0.1"]
+
+
+async def test_a_trusted_proxy_names_the_client(settings: Settings, engine: AsyncEngine) -> None:
+    behind_proxy = msgspec.structs.replace(settings, trusted_proxies="10.0.0.0/8, 127.0.0.1/32")
+    client = "198.51.100.8"
+
+    async with oms_server(behind_proxy) as base_url:
+        response = await _miss(base_url, f"203.0.113.250, {client}")
+
+    assert response.status_code == 404, response.text
+    # The right-most address that is not a trusted proxy is the client.
+    assert await _buckets(engine, client) == [f"track-miss:{client}"]
+    assert await _buckets(engine, "203.0.113.250") == []
