@@ -220,3 +220,13 @@ async def test_raising_a_line_past_the_total_limit_is_refused(
     read = (await world.client.get(f"/orders/{order_id}", headers=shop["headers"])).json()
     assert (read["total"], read["lines"][0]["quantity"]) == (MAX_AMOUNT, 1)
     assert await world.level(shop["sku"], shop["store"]) == level_before
+
+
+@pytest.mark.parametrize("token_id", [str(2**63), "99999999999999999999", "0"])
+async def test_an_id_out_of_range_is_refused(
+    world: World, shop: dict[str, Any], token_id: str
+) -> None:
+    """A 64-bit id cannot be larger: refused at the edge, not sent to SQL as a bind."""
+    response = await world.client.delete(f"/tokens/{token_id}", headers=shop["headers"])
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"

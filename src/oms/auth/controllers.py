@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, PathParameter
 
 from oms.auth import service
 from oms.auth.schemas import CreatedToken, TokenIn, TokenList
 from oms.domain.access import Action, require
 from oms.http.deps import Caller, DbSession
+
+# Ids are 64-bit: anything larger cannot name a token (and must not reach SQL as a bind).
+TokenId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 
 
 class TokenController(Controller):
@@ -30,7 +35,7 @@ class TokenController(Controller):
 
     @delete("/{token_id:int}", summary="Revoke a token", status_code=204)
     async def revoke_token(
-        self, token_id: FromPath[int], db_session: DbSession, principal: Caller, state: State
+        self, token_id: TokenId, db_session: DbSession, principal: Caller, state: State
     ) -> None:
         require(principal, Action.MANAGE_TOKENS)
         await service.revoke_token(db_session, token_id)

@@ -156,8 +156,9 @@ _BUSY_STATES = frozenset({"55P03", "40P01", "40001"})
 _UNAVAILABLE_STATES = frozenset({"53300", "57P01", "57P02", "57P03", "25006"})
 # Out of range for the column: a total or a level beyond what we can store.
 _OUT_OF_RANGE_STATES = frozenset({"22003"})
-# Text PostgreSQL cannot store (NUL, invalid encoding) that got past the decoding checks.
-_NOT_STORABLE_STATES = frozenset({"22021", "22P05"})
+# Any other data exception (class 22: text PostgreSQL cannot store, a value out of a
+# parameter's range, ...) is bad input that got past the decoding checks.
+_DATA_EXCEPTION_CLASS = "22"
 UNAVAILABLE_RETRY_AFTER = "5"
 
 
@@ -185,13 +186,14 @@ def database_error_handler(
             "A number is out of range",
             "the change would take a quantity or an amount beyond what can be stored",
         )
-    if sqlstate in _NOT_STORABLE_STATES:
+    if sqlstate.startswith(_DATA_EXCEPTION_CLASS):
+        log.warning("bad input reached the database: %s", sqlstate)
         return problem_response(
             request,
             HTTP_400_BAD_REQUEST,
             "validation_error",
             "The request is not valid",
-            "text contains characters that cannot be stored",
+            "a value cannot be stored or compared as given (out of range or not storable text)",
         )
     if sqlstate in {"23505", "23503", "23514"}:
         # A constraint the service should have checked first: report as a conflict.
