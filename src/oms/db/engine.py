@@ -38,6 +38,9 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,
+        # Error messages must not carry bound values into logs: they can be tracking
+        # tokens, pickup codes or customers' details.
+        hide_parameters=True,
         # Stock levels are hot rows; keep transactions short and never wait forever.
         connect_args={"server_settings": {"lock_timeout": "5s", "application_name": "oms"}},
     )
