@@ -145,6 +145,7 @@ class DirectSql:
             "customer_name": "Bench Customer", "email": order.email, "phone": None,
             "currency": "GBP", "total": total, "deliveries": json.dumps([stored]),
             "tracking_token": secrets.token_urlsafe(24), "actor": ACTOR,
+            "intake_fingerprint": secrets.token_bytes(32),
             "reference": f"order {CHANNEL}/{order.external_id}", "trigger": "placement",
             "ol_line": numbers, "ol_sku": [sku_ids[s] for s, _ in order.lines],
             "ol_quantity": [q for _, q in order.lines], "ol_price": [PRICE] * len(numbers),

@@ -1,8 +1,12 @@
-"""Request hardening: idempotent replays keep their headers.
+"""Request hardening: idempotent replays keep their headers, orders keep their intake's fingerprint.
 
 ``idempotency_key.response_headers``: the headers a handler added to the first response
 (e.g. that a resent order's body differed), sent again on every replay. Keys stored
 before have none, which is what their responses had.
+
+``sales_order.intake_fingerprint``: SHA-256 of the canonical form of the decoded request
+that created the order, so a resend of the same (channel, external id) with another body
+can say so. Orders placed before have none, and a resend of them says nothing.
 
 Revision ID: 0005
 Revises: 0004
@@ -31,7 +35,11 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
+    op.add_column(
+        "sales_order", sa.Column("intake_fingerprint", sa.LargeBinary(length=32), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("sales_order", "intake_fingerprint")
     op.drop_column("idempotency_key", "response_headers")

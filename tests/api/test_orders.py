@@ -303,3 +303,68 @@ async def test_bad_orders_are_refused_and_change_nothing(client: Client, world: 
         await _count(world, "SELECT count(*) FROM sales_order WHERE channel_id = :c", c=channel.id)
         == 0
     )
+
+
+async def test_a_resend_with_another_body_says_so_and_is_recorded_once(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    body = order_body(channel.code, [(sku, 2)])
+    first = await client.post("/orders", json=body, headers=admin)
+    assert first.status_code == 201, first.text
+    order_id = first.json()["id"]
+
+    # The same order written another way: keys in another order.
+    same = await client.post("/orders", json=dict(reversed(body.items())), headers=admin)
+    changed = {**body, "lines": [{**body["lines"][0], "quantity": 3}]}
+    differs = await client.post("/orders", json=changed, headers=admin)
+    differs_again = await client.post("/orders", json=changed, headers=admin)
+    keyed = {**admin, "Idempotency-Key": f"resend-{order_id}"}
+    other = {**body, "customer": {**body["customer"], "name": "Someone Else"}}
+    other_keyed = await client.post("/orders", json=other, headers=keyed)
+    other_replayed = await client.post("/orders", json=other, headers=keyed)
+
+    assert same.status_code == 200, same.text
+    assert "OMS-Duplicate-Body-Differs" not in same.headers
+    for response in (differs, differs_again, other_keyed, other_replayed):
+        assert response.status_code == 200, response.text
+        assert response.headers.get("OMS-Duplicate-Body-Differs") == "true"
+        assert response.json()["id"] == order_id
+        assert response.json()["lines"][0]["quantity"] == 2  # the first order, unchanged
+    assert other_replayed.headers.get("Idempotent-Replayed") == "true"
+    events = (await client.get(f"/orders/{order_id}/events", headers=admin)).json()
+    differing = [e for e in events if e["kind"] == "order.duplicate_with_different_body"]
+    assert len(differing) == 2  # one per distinct body
+    assert {e["actor"] for e in differing} == {differing[0]["actor"]}
+    assert differing[0]["actor"].startswith("admin:")
+    assert (await world.level(sku, store))["reserved"] == 2
+
+
+async def test_a_resend_of_the_same_body_writes_nothing(client: Client, world: World) -> None:
+    store = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    channel = await world.channel()
+    admin = await world.token("admin")
+    body = order_body(channel.code, [(sku, 1)])
+    first = (await client.post("/orders", json=body, headers=admin)).json()
+    events_before = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
+
+    again = await client.post("/orders", json=body, headers=admin)
+
+    assert again.status_code == 200, again.text
+    assert "OMS-Duplicate-Body-Differs" not in again.headers
+    events_after = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
+    assert events_after == events_before
+    assert (
+        await _count(
+            world,
+            "SELECT count(*) FROM sales_order WHERE id = :id AND intake_fingerprint IS NOT NULL",
+            id=first["id"],
+        )
+        == 1
+    )

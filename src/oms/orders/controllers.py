@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
@@ -22,6 +23,9 @@ from oms.orders.schemas import (
 )
 from oms.orders.services import changes, placement, queries
 
+# On a 200 answer to a resent (channel, external id): the resend said something else.
+BODY_DIFFERS_HEADER = "OMS-Duplicate-Body-Differs"
+
 
 class OrderController(Controller):
     path = "/orders"
@@ -34,11 +38,25 @@ class OrderController(Controller):
             "Routes every line (pickup in store, ship from store or warehouse), reserves the"
             " stock and records the order, its fulfilments, the routing decision and the"
             " timeline in one transaction. 201 for a new order; 200 with the existing order"
-            " when the channel's external id was seen before. When nothing can fulfil a line"
-            " the channel's policy decides: 409 `insufficient_stock` with per-line"
-            " availability, or a backorder."
+            " when the channel's external id was seen before, unchanged by the resend. If the"
+            " resend's body differs from the first (compared as decoded, so key order and"
+            " spacing do not count), the 200 also carries `OMS-Duplicate-Body-Differs: true`"
+            " and the order's timeline gets an `order.duplicate_with_different_body` event"
+            " (once per distinct body). When nothing can fulfil a line the channel's policy"
+            " decides: 409 `insufficient_stock` with per-line availability, or a backorder."
         ),
         status_code=201,
+        response_headers=[
+            ResponseHeader(
+                name=BODY_DIFFERS_HEADER,
+                description=(
+                    "`true` on a 200 resend whose body differs from the order's first;"
+                    " absent otherwise."
+                ),
+                required=False,
+                documentation_only=True,
+            )
+        ],
     )
     async def place_order(
         self,
@@ -48,20 +66,24 @@ class OrderController(Controller):
         principal: Caller,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[OrderOut]:
-        created = True
+        placed: placement.Placed | None = None
 
         async def produce() -> OrderOut:
-            nonlocal created
-            order, created = await placement.place_order(db_session, principal, data)
-            return order
+            nonlocal placed
+            placed = await placement.place(db_session, principal, data)
+            return placed.order
+
+        def differs() -> dict[str, str]:
+            return {BODY_DIFFERS_HEADER: "true"} if placed and placed.body_differs else {}
 
         return await idempotent(
             request,
             db_session,
             principal,
             idempotency_key,
-            lambda: 201 if created else 200,
+            lambda: 201 if placed and placed.created else 200,
             produce,
+            headers=differs,
         )
 
     @get("/", summary="Orders, newest first (filter by channel, status, customer, location)")
@@ -127,6 +149,13 @@ class OrderController(Controller):
     @post(
         "/{order_id:uuid}/edit",
         summary="Change line quantities before picking starts",
+        description=(
+            "Lower quantities release exactly the units given back. Raised quantities are"
+            " routed like a new order: what no location can cover is backordered, or, on a"
+            " channel that takes no backorders, the edit is refused with 409"
+            " `insufficient_stock` and the same per-line detail as placement, and nothing"
+            " changes."
+        ),
         status_code=200,
     )
     async def edit_order(

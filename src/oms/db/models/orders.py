@@ -15,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -170,6 +171,9 @@ class Order(Base):
     deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     placed_by: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the canonical decoded request that created the order: a resend of the
+    # same (channel, external id) with another body is told so. None before it was kept.
+    intake_fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 

@@ -28,6 +28,7 @@ from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
 from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
 from oms.orders.services.queries import get_order_out, placed_order_out
+from oms.orders.services.resend import answer_resend, intake_fingerprint
 from oms.orders.services.routing_sql import CANDIDATES_BY_CODE, PLACE
 
 # Everything the request names, in one round trip: SKUs, pickup stores, an order already
@@ -69,10 +70,23 @@ _RESOLVE = text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    order: OrderOut
+    created: bool  # False: the channel's external id was placed before
+    body_differs: bool = False  # ... and this resend said something else (see resend.py)
+
+
 async def place_order(
     session: AsyncSession, principal: Principal, data: OrderIn
 ) -> tuple[OrderOut, bool]:
     """The order, and whether this call created it (False: it already existed)."""
+    placed = await place(session, principal, data)
+    return placed.order, placed.created
+
+
+async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> Placed:
+    """The order; a resend of a known (channel, external id) answers with the first."""
     require(principal, Action.PLACE_ORDER)
     if principal.role == "integration" and principal.channel_code != data.channel:
         raise Forbidden(f"this token places orders only for channel {principal.channel_code!r}")
@@ -95,9 +109,10 @@ async def place_order(
             f" {total} {currency}",
             expected=total,
         )
+    intake = intake_fingerprint(data)
     named = await _resolve(conn, data, channel.id)
     if named.existing is not None:
-        return await get_order_out(conn, named.existing), False
+        return await _resent(conn, named.existing, intake, principal)
     sku_ids, pickup_ids, candidates = named.sku_ids, named.pickup_ids, named.candidates
     customer_id = await match_or_create_customer(
         conn,
@@ -128,6 +143,7 @@ async def place_order(
         "actor": principal.actor,
         "reference": f"order {data.channel}/{data.external_id}",
         "trigger": "placement",
+        "intake_fingerprint": intake,
         "ol_line": [n for n, _ in lines],
         "ol_sku": [sku_ids[line.sku] for _, line in lines],
         "ol_quantity": [line.quantity for _, line in lines],
@@ -166,8 +182,15 @@ async def place_order(
     )
     if written is None:  # a concurrent duplicate committed first: answer with it
         existing = await _existing(conn, channel.id, data.external_id)
-        return await get_order_out(conn, existing), False
-    return _placed(written, data, base, sku_ids, written.candidates), True
+        return await _resent(conn, existing, intake, principal)
+    return Placed(_placed(written, data, base, sku_ids, written.candidates), created=True)
+
+
+async def _resent(
+    conn: AsyncConnection, order_id: uuid.UUID, intake: bytes, principal: Principal
+) -> Placed:
+    differs = await answer_resend(conn, order_id, intake, actor=principal.actor)
+    return Placed(await get_order_out(conn, order_id), created=False, body_differs=differs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,10 +169,10 @@ PLACE = _statement(
     """
         INSERT INTO sales_order (id, channel_id, external_id, customer_id, customer_name,
                                  email, phone, currency, total_amount, status, deliveries,
-                                 tracking_token, placed_by)
+                                 tracking_token, placed_by, intake_fingerprint)
         VALUES (:order_id, :channel_id, :external_id, :customer_id, :customer_name, :email,
                 :phone, :currency, :total, :status, CAST(:deliveries AS jsonb),
-                :tracking_token, :actor)
+                :tracking_token, :actor, :intake_fingerprint)
         ON CONFLICT (channel_id, external_id) DO NOTHING
         RETURNING id, number, created_at
     """,
