@@ -10,9 +10,11 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from litestar import Response, get
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from oms.domain.access import Principal
 from oms.domain.errors import Forbidden
@@ -41,3 +43,8 @@ class MetricsController(PrometheusController):
     guards = [admin_or_scraper]
     # The token check answers 401, the guard 403 (see oms.http.problem_docs).
     opt = {"problems": (401, 403)}
+
+    # Documented as what it is: Prometheus' text exposition format, not JSON.
+    @get(media_type=CONTENT_TYPE_LATEST, summary="Prometheus metrics (text exposition format)")
+    async def get(self) -> Response:  # type: ignore[type-arg]
+        return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
