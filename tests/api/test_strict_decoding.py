@@ -230,3 +230,15 @@ async def test_an_id_out_of_range_is_refused(
     response = await world.client.delete(f"/tokens/{token_id}", headers=shop["headers"])
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("query", ["limt=5", "=x", "states=open"])
+async def test_an_unknown_query_parameter_is_refused(
+    world: World, shop: dict[str, Any], query: str
+) -> None:
+    for path in ("/transfers", "/orders"):
+        response = await world.client.get(f"{path}?{query}", headers=shop["headers"])
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["errors"][0]["source"] == "query"
+    known = await world.client.get("/orders?limit=5", headers=shop["headers"])
+    assert known.status_code == 200, known.text

@@ -42,7 +42,9 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     """The app's ``before_request`` hook: content type, then the strict checks."""
     await require_declared_content_type(request)
     _refuse_nul_in_path_or_query(request)
-    body_type = _body_type(request.scope.get("route_handler"))
+    handler = request.scope.get("route_handler")
+    _refuse_unknown_query_parameters(request, handler)
+    body_type = _body_type(handler)
     if body_type is None:
         return
     body = await request.body()
@@ -158,6 +160,20 @@ def _paths_with_nul(value: Any, path: str) -> Iterator[str]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _paths_with_nul(item, f"{path}[{index}]")
+
+
+def _refuse_unknown_query_parameters(request: Request[Any, Any, Any], handler: Any) -> None:
+    """A query parameter the operation does not take is a mistake worth naming (a typo in
+    ``limit`` would otherwise silently give the default page)."""
+    if not request.scope["query_string"] or not isinstance(handler, HTTPRouteHandler):
+        return
+    known = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        # ``QueryParameter(name=...)`` reads a parameter under another name.
+        known.add(getattr(field.kwarg_definition, "name", None) or name)
+    for name in request.query_params:
+        if name not in known:
+            raise _invalid("unknown query parameter", name, source="query")
 
 
 def _refuse_nul_in_path_or_query(request: Request[Any, Any, Any]) -> None:
