@@ -18,10 +18,12 @@ from oms.inventory.transfers_controller import TransferController
 from oms.orders.controllers import OrderController
 from oms.system.admin_controller import AdminController
 from oms.system.controllers import SystemController
+from oms.system.problem_types_controller import ProblemTypeController
 from oms.tracking.controllers import TrackingController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     SystemController,
+    ProblemTypeController,
     TokenController,
     LocationController,
     SkuController,

@@ -207,7 +207,7 @@ async def test_wrong_and_malformed_tokens_get_the_same_empty_404(world: World) -
         body = answer.json()
         body.pop("instance")
         assert body == {
-            "type": "https://oms.dev/problems/not_found",
+            "type": "/problems/not_found",
             "title": "Not found",
             "status": 404,
             "code": "not_found",

@@ -32,7 +32,8 @@ from oms.domain import errors
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-TYPE_BASE = "https://oms.dev/problems/"
+# Each code is explained at ``/problems/{code}``, served by this service (public).
+TYPE_PATH = "/problems/"
 
 DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: HTTP_404_NOT_FOUND,
@@ -89,7 +90,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     body = Problem(
-        type=TYPE_BASE + code,
+        type=problem_type_uri(request, code),
         title=title,
         status=status,
         code=code,
@@ -101,12 +102,24 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def problem_type_uri(request: Request[Any, Any, Any], code: str) -> str:
+    """The page explaining ``code``: absolute under ``OMS_PUBLIC_URL`` when it is set, else a
+    reference relative to the service that answered (RFC 9457 allows either)."""
+    settings = getattr(request.app.state, "settings", None)
+    public_url = getattr(settings, "public_url", None)
+    return f"{public_url.rstrip('/') if public_url else ''}{TYPE_PATH}{code}"
+
+
+def domain_status(error: type[errors.DomainError]) -> int:
+    """The HTTP status of a domain error class: the first ``DOMAIN_STATUS`` entry it is a
+    subclass of, else 400."""
+    return next((s for cls, s in DOMAIN_STATUS.items() if issubclass(error, cls)), 400)
+
+
 def domain_error_handler(
     request: Request[Any, Any, Any], exc: errors.DomainError
 ) -> Response[Problem]:
-    status = next(
-        (s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST
-    )
+    status = domain_status(type(exc))
     retry_after = getattr(exc, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return problem_response(
