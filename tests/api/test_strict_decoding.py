@@ -239,6 +239,6 @@ async def test_an_unknown_query_parameter_is_refused(
     for path in ("/transfers", "/orders"):
         response = await world.client.get(f"{path}?{query}", headers=shop["headers"])
         assert response.status_code == 400, (path, response.text)
-        assert response.json()["errors"][0]["source"] == "query"
+        assert "unknown query parameter" in response.json()["detail"]
     known = await world.client.get("/orders?limit=5", headers=shop["headers"])
     assert known.status_code == 200, known.text
