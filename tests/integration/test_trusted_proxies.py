@@ -4,44 +4,22 @@ the peer is a proxy listed in ``OMS_TRUSTED_PROXIES``."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import msgspec
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oms.app import create_app
 from oms.cli import server_options
 from oms.config import Settings
+from tests.support.concurrency import live_server
 
 
-@asynccontextmanager
-async def oms_server(settings: Settings) -> AsyncIterator[str]:
+def oms_server(settings: Settings) -> AbstractAsyncContextManager[str]:
     """The app on a loopback port with the options ``oms serve`` uses; its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    options = {**server_options(settings), "host": "127.0.0.1", "port": port}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), lifespan="on", **options))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                if task.done():
-                    task.result()
-                    raise RuntimeError("server stopped before it started")
-                await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        async with asyncio.timeout(30):
-            await task
-        sock.close()
+    return live_server(create_app(settings), **server_options(settings))
 
 
 async def _misses(engine: AsyncEngine, address: str) -> int:

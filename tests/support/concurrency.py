@@ -164,18 +164,27 @@ def sqlstate(exc: BaseException) -> str | None:
 
 
 @asynccontextmanager
-async def live_server(app: Any) -> AsyncIterator[str]:
+async def live_server(app: Any, **options: Any) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn on a loopback port for the block; yield its base URL.
 
     The socket is bound before the server starts, so no other process can take the port
-    between choosing it and listening on it.
+    between choosing it and listening on it. ``options`` are further uvicorn ``Config``
+    options (e.g. the ones ``oms serve`` uses); host and port are always this socket's.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", backlog=1024
+        app,
+        **{
+            "log_level": "warning",
+            "backlog": 1024,
+            **options,
+            "host": "127.0.0.1",
+            "port": port,
+            "lifespan": "on",
+        },
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
