@@ -16,6 +16,7 @@ from oms.domain.routing.model import (
     Method,
     Plan,
     Policy,
+    available_in_network,
 )
 from oms.domain.routing.rules import DEFAULT_RULES, validate_rules
 
@@ -31,6 +32,7 @@ __all__ = [
     "Method",
     "Plan",
     "Policy",
+    "available_in_network",
     "plan",
     "validate_rules",
 ]

@@ -7,7 +7,7 @@ reservation loses a race it reads again and plans again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,6 +28,17 @@ class Candidate:
     capabilities: frozenset[str]  # "pickup", "ship_from", "walk_in"
     capacity_left: int  # fulfilments it may still take today (daily capacity minus load)
     available: Mapping[int, int]  # sku_id -> sellable units (safety stock already taken off)
+
+
+def available_in_network(
+    candidates: Iterable[Candidate], sku_id: int, eligible: Collection[int] | None
+) -> int:
+    """Sellable units of ``sku_id`` across the candidates a channel may use (all: None)."""
+    return sum(
+        c.available.get(sku_id, 0)
+        for c in candidates
+        if eligible is None or c.location_id in eligible
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.services import channel_policy
 from oms.domain.errors import InsufficientStock
+from oms.domain.routing import available_in_network
 from oms.orders.services.allocation import allocate_open_units
 from oms.orders.services.planning import read_candidates
 
@@ -79,11 +80,7 @@ async def _rejection(
     lines = []
     for line_no, missing in sorted(short.items()):
         sku_id, code = sku_of[line_no]
-        network = sum(
-            c.available.get(sku_id, 0)
-            for c in candidates
-            if eligible is None or c.location_id in eligible
-        )
+        network = available_in_network(candidates, sku_id, eligible)
         lines.append(
             {
                 "line_no": line_no,

@@ -23,7 +23,7 @@ from oms.channels.services import ChannelPolicy
 from oms.customers.matching import MATCH_SQL, Known, match_or_create_customer, match_params
 from oms.domain.access import Action, Principal, require, require_place_order_on
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
-from oms.domain.routing import Candidate, Plan
+from oms.domain.routing import Candidate, Plan, available_in_network
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
 from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
@@ -271,11 +271,7 @@ def _rejection(
     for line_no, missing in sorted(short.items()):
         line = data.lines[line_no - 1]
         sku_id = next(iter({d.sku_id for _, d in plan_.unallocated if d.line_no == line_no}))
-        network = sum(
-            c.available.get(sku_id, 0)
-            for c in candidates
-            if eligible is None or c.location_id in eligible
-        )
+        network = available_in_network(candidates, sku_id, eligible)
         lines.append(
             {
                 "line_no": line_no,
