@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from oms.auth.tokens import create_token
+from oms.auth.services.resolver import create_token
 from oms.db import migrate
 from oms.db.embedded import start_embedded
 from oms.db.engine import make_sessionmaker, to_asyncpg_url

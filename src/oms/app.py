@@ -21,7 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from oms import __version__
 from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
-from oms.auth.tokens import TokenResolver
+from oms.auth.services.resolver import TokenResolver
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.http.body import check_request
@@ -30,7 +30,7 @@ from oms.http.middleware import request_id_middleware_factory
 from oms.http.problem_docs import document_problems
 from oms.http.problems import EXCEPTION_HANDLERS
 from oms.routes import ROUTE_HANDLERS
-from oms.system.metrics import MetricsController
+from oms.system.controllers.metrics import MetricsController
 from oms.worker.runtime import JobRuntime
 
 log = logging.getLogger(__name__)

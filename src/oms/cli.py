@@ -176,7 +176,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
-    from oms.auth.tokens import create_token
+    from oms.auth.services.resolver import create_token
 
     async def action(s: Settings, url: str) -> str:
         engine = make_engine(url, s)

@@ -53,7 +53,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Public tracking, per client address (an IPv6 client's /64): number-and-email look-ups
     # per minute, wrong look-ups per hour, wrong look-ups at one order number per hour, and
     # unknown-token requests per minute. Nothing is limited per order alone: a stranger
-    # must never be able to lock the customer out (see oms.tracking.service).
+    # must never be able to lock the customer out (see oms.tracking.services.tracking).
     track_lookups_per_minute: int = 10
     track_lookup_misses_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
     track_misses_per_order_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5

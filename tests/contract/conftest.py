@@ -16,7 +16,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.app import create_app
-from oms.auth.tokens import create_token
+from oms.auth.services.resolver import create_token
 from oms.config import Settings
 from oms.db.models import Location
 from tests.support.world import unique

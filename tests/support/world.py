@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from oms.auth.tokens import create_token
+from oms.auth.services.resolver import create_token
 from oms.db.models import Channel, ChannelLocation, Location, Sku
 from oms.domain.stock import MovementKind
 from oms.inventory.services.audit import AuditReport, run_audit

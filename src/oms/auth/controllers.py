@@ -8,8 +8,8 @@ from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, PathParameter
 
-from oms.auth import service
 from oms.auth.schemas import CreatedToken, TokenIn, TokenList
+from oms.auth.services import tokens as service
 from oms.domain.access import Action, require
 from oms.http.deps import Caller, DbSession
 

@@ -12,8 +12,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from oms.auth.tokens import TokenResolver
-from oms.system import metrics
+from oms.auth import scraper
+from oms.auth.services.resolver import TokenResolver
 
 PUBLIC_PATHS = {"/health", "/ready", "/schema"}
 
@@ -30,10 +30,10 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                 headers={"WWW-Authenticate": "Bearer"},
             )
         secret = secret.strip()
-        if connection.scope["path"] == metrics.PATH and metrics.is_metrics_token(
+        if connection.scope["path"] == scraper.METRICS_PATH and scraper.is_metrics_token(
             secret, connection.app.state.settings.metrics_token
         ):
-            return AuthenticationResult(user=metrics.SCRAPER, auth=None)
+            return AuthenticationResult(user=scraper.SCRAPER, auth=None)
         resolver: TokenResolver = connection.app.state.token_resolver
         principal = await resolver.resolve(secret)
         if principal is None:

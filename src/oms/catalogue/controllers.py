@@ -7,7 +7,6 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from oms.catalogue import locations, skus
 from oms.catalogue.schemas import (
     Capability,
     LocationIn,
@@ -20,6 +19,7 @@ from oms.catalogue.schemas import (
     SkuPage,
     SkuPatch,
 )
+from oms.catalogue.services import locations, skus
 from oms.http.deps import Caller, DbSession
 from oms.http.params import PageLimit
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from oms.channels import services
 from oms.channels.schemas import ChannelIn, ChannelKind, ChannelList, ChannelOut, ChannelPatch
+from oms.channels.services import channels as services
 from oms.http.deps import Caller, DbSession
 
 _OWN_ONLY = "An integration token sees only its own channel; others answer 404."

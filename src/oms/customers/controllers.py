@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.params import FromPath, QueryParameter
 
-from oms.customers import services
 from oms.customers.schemas import CustomerPage, CustomerProfile
+from oms.customers.services import profiles as services
 from oms.http.deps import Caller, DbSession
 from oms.http.params import PageLimit
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
 from oms.domain.errors import InsufficientStock, NotFound
-from oms.fulfilment import pickup, shipping, transitions
 from oms.fulfilment.schemas import ShipIn
+from oms.fulfilment.services import pickup, shipping, transitions
 from oms.orders.schemas import OrderIn, OrderOut
 from oms.orders.services.placement import place_order
 

@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.auth.tokens import create_token
+from oms.auth.services.resolver import create_token
 from oms.db.models import ApiToken, Barcode, Location, Sku
 from oms.demo.catalogue_data import (
     COLOURS,

@@ -13,9 +13,9 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from oms.fulfilment.records import lock_by_id
-from oms.fulfilment.transitions import cancel_fulfilment
-from oms.notifications.service import queue_notification
+from oms.fulfilment.services.records import lock_by_id
+from oms.fulfilment.services.transitions import cancel_fulfilment
+from oms.notifications.services.messages import queue_notification
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
 from oms.domain.fingerprint import fingerprint
-from oms.system import idempotency
+from oms.http import idempotency
 
 T = TypeVar("T")
 

@@ -15,7 +15,11 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from oms.notifications.senders import NotificationSender, OutgoingMessage, PermanentSendError
+from oms.notifications.services.senders import (
+    NotificationSender,
+    OutgoingMessage,
+    PermanentSendError,
+)
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from litestar.params import FromPath, JSONBody
 
 from oms.http.client_address import client_address
 from oms.http.deps import DbSession
-from oms.tracking import service
 from oms.tracking.schemas import TrackedOrder, TrackLookupIn
+from oms.tracking.services import tracking as service
 
 _NOT_FOUND = (
     " Anything that does not identify an order is the same 404 `not_found`; too many"

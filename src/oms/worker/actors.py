@@ -22,10 +22,10 @@ from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, sweep_uncollected_pickups
 from oms.inventory.services.holds import release_expired_holds
 from oms.notifications import jobs as notification_jobs
-from oms.notifications.senders import sender_for
+from oms.notifications.services.senders import sender_for
 from oms.orders.jobs import ROUTE_BACKORDERS, route_backorders
-from oms.system.maintenance import purge_idempotency_keys
-from oms.tracking.ratelimit import purge_rate_limit_windows
+from oms.system.services.maintenance import purge_idempotency_keys
+from oms.tracking.services.ratelimit import purge_rate_limit_windows
 from oms.worker.broker import ensure_async_support
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,10 @@
-"""Transactional outbox: jobs are written with the data and sent once it has committed.
+"""Outbox relay: sends the jobs written with the data once their transaction has committed.
 
-``enqueue_after_commit`` adds a row in the caller's transaction. The relay reads pending
-rows with ``FOR UPDATE SKIP LOCKED`` (any number of relays may run), hands them to the
-broker and marks them sent. If the broker is down the rows stay pending and are retried:
-a lost connection delays a job, it never loses it. Delivery is at least once, so every
-actor is idempotent.
+``oms.outbox.writer.enqueue_after_commit`` adds a row in the caller's transaction. The
+relay reads pending rows with ``FOR UPDATE SKIP LOCKED`` (any number of relays may run),
+hands them to the broker and marks them sent. If the broker is down the rows stay pending
+and are retried: a lost connection delays a job, it never loses it. Delivery is at least
+once, so every actor is idempotent.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import dramatiq
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from oms.db.models import OutboxMessage
 from oms.worker.broker import actor_queue, enqueue_blocking
 
 log = logging.getLogger(__name__)
@@ -34,18 +33,6 @@ _CLAIM = text(
 _MARK_SENT = text("UPDATE outbox SET dispatched_at = now() WHERE id = ANY(:ids)")
 # Consecutive failures back off up to this, so a broker outage does not flood the logs.
 _MAX_BACKOFF_SECONDS = 30.0
-
-
-def enqueue_after_commit(
-    session: AsyncSession, actor_name: str, payload: dict[str, Any], queue_name: str = "default"
-) -> None:
-    """Send ``actor_name(**payload)`` once the caller's transaction commits.
-
-    ``queue_name`` is only a fallback: an actor known to the relaying process goes to the
-    queue it declares.
-    """
-    session.add(OutboxMessage(queue_name=queue_name, actor_name=actor_name, payload=payload))
-    session.info["outbox_written"] = True
 
 
 class OutboxRelay:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.catalogue.refs import location_by_code, sku_ids_by_code
+from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import InventoryLevel, Location, Sku, StockMovement
 from oms.domain.access import Action, Principal, require, require_at, require_visible
 from oms.domain.cursors import decode_cursor, encode_cursor

@@ -16,7 +16,7 @@ from typing import NoReturn, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.catalogue.refs import location_by_code, sku_ids_by_code
+from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location
 from oms.domain.access import Action, Principal, require_at
 from oms.domain.errors import InvalidInput

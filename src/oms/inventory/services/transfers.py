@@ -17,12 +17,12 @@ from sqlalchemy import Row, Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from oms.catalogue.refs import location_by_code, sku_ids_by_code
+from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location, Sku, Transfer, TransferLine
 from oms.domain.access import Action, Principal, require, require_at
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
-from oms.fulfilment.transfer_link import on_transfer_received
+from oms.fulfilment.services.transfer_link import on_transfer_received
 from oms.inventory.schemas import (
     TransferIn,
     TransferLineOut,

@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.order_status import LIVE_STATES
-from oms.fulfilment.reservation import release_all, release_units
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import MAX_AMOUNT, CancelIn, EditIn, OrderOut, check_total
 from oms.orders.services.edit_growth import allocate_growth
 from oms.orders.services.events import record_event
 from oms.orders.services.queries import get_order_out, may_see
+from oms.orders.services.reservation import release_all, release_units
 from oms.orders.services.status import refresh_status
 
 _ORDER = text(

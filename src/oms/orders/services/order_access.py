@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from oms.customers.visibility import LIVE_GRANTS_SQL, WORKS_HERE_SQL, Grant, scope_params
+from oms.customers.services.visibility import (
+    LIVE_GRANTS_SQL,
+    WORKS_HERE_SQL,
+    Grant,
+    scope_params,
+)
 from oms.domain.access import (
     Action,
     OrderAccess,

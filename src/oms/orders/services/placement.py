@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.channels.policy_cache import cached_channel_policy
-from oms.channels.services import ChannelPolicy
-from oms.customers.matching import MATCH_SQL, Known, match_or_create_customer, match_params
+from oms.channels.services.channels import ChannelPolicy
+from oms.channels.services.policy_cache import cached_channel_policy
+from oms.customers.services.matching import MATCH_SQL, Known, match_or_create_customer, match_params
 from oms.domain.access import Action, Principal, require, require_place_order_on
 from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
 from oms.domain.routing import Candidate, Plan, available_in_network

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from oms.customers.visibility import WORKS_HERE_SQL, live_grant
+from oms.customers.services.visibility import WORKS_HERE_SQL, live_grant
 from oms.domain.access import Action, Principal, order_list_scope, require
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import NotFound

@@ -1,0 +1,56 @@
+"""Token administration: create, list, revoke."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.auth.schemas import CreatedToken, TokenIn, TokenList, TokenOut
+from oms.auth.services.resolver import create_token
+from oms.db.models import ApiToken, ApiTokenLocation, Location
+from oms.domain.errors import NotFound
+
+
+async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
+    token, secret, codes = await create_token(
+        session,
+        name=data.name,
+        role=data.role,
+        location_codes=data.locations,
+        channel_code=data.channel,
+    )
+    await session.refresh(token)
+    return CreatedToken(token=_out(token, codes), secret=secret)
+
+
+async def list_tokens(session: AsyncSession) -> TokenList:
+    codes = (
+        select(func.coalesce(func.array_agg(Location.code), []))
+        .join(ApiTokenLocation, ApiTokenLocation.location_id == Location.id)
+        .where(ApiTokenLocation.token_id == ApiToken.id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(select(ApiToken, codes).order_by(ApiToken.id))
+    return TokenList(items=[_out(token, sorted(c or [])) for token, c in rows])
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> None:
+    result = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("token not found or already revoked")
+
+
+def _out(token: ApiToken, codes: list[str]) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        role=token.role,  # type: ignore[arg-type]
+        locations=codes,
+        channel=token.channel_code,
+        created_at=token.created_at,
+        revoked_at=token.revoked_at,
+    )

@@ -1,0 +1,252 @@
+"""Sales channels: create, read, change and deactivate; and the policy read orders need.
+
+Channels are never deleted: orders point at them for good, so "delete" deactivates.
+Every role may read channels, except that a channel's own machine client (an
+``integration`` token) sees only its channel; the others do not exist for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import Row, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from oms.channels.schemas import ChannelIn, ChannelKind, ChannelList, ChannelOut, ChannelPatch
+from oms.db.models import Channel, ChannelLocation, Location
+from oms.domain.access import Action, Principal, require
+from oms.domain.errors import AlreadyExists, NotFound
+from oms.domain.routing.model import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPolicy:
+    """What order placement and routing need to know about a channel."""
+
+    id: int
+    code: str
+    kind: str
+    currency: str
+    backorders: bool
+    transfer_to_store: bool
+    max_split: int
+    routing_rules: tuple[Mapping[str, Any], ...]
+    pickup_hold_days: int
+    eligible_location_ids: frozenset[int] | None  # None: every location
+    active: bool
+    staff_orders: bool  # store staff may place orders on the channel
+
+    def routing(self) -> Policy:
+        return Policy(
+            rules=self.routing_rules,
+            max_split=self.max_split,
+            transfer_to_store=self.transfer_to_store,
+            eligible_location_ids=self.eligible_location_ids,
+        )
+
+
+# On the order hot path: one statement, no ORM objects.
+_POLICY = text(
+    """
+    SELECT c.id, c.code, c.kind, c.currency, c.backorders, c.transfer_to_store, c.max_split,
+           c.routing_rules, c.pickup_hold_days, c.active, c.staff_orders,
+           (SELECT array_agg(cl.location_id) FROM channel_location cl
+             WHERE cl.channel_id = c.id) AS location_ids
+      FROM channel c
+     WHERE c.code = :code
+    """
+).columns(routing_rules=JSONB)
+
+
+async def channel_policy(conn: AsyncConnection, code: str) -> ChannelPolicy | None:
+    """The channel's policy, active or not (the caller decides), or None if there is none."""
+    row = (await conn.execute(_POLICY, {"code": code})).one_or_none()
+    if row is None:
+        return None
+    return ChannelPolicy(
+        id=row.id,
+        code=row.code,
+        kind=row.kind,
+        currency=row.currency,
+        backorders=row.backorders,
+        transfer_to_store=row.transfer_to_store,
+        max_split=row.max_split,
+        routing_rules=tuple(row.routing_rules),
+        pickup_hold_days=row.pickup_hold_days,
+        eligible_location_ids=frozenset(row.location_ids) if row.location_ids else None,
+        active=row.active,
+        staff_orders=row.staff_orders,
+    )
+
+
+_LOCATION_CODES = (
+    select(func.array_agg(aggregate_order_by(Location.code, Location.code)))
+    .select_from(ChannelLocation)
+    .join(Location, Location.id == ChannelLocation.location_id)
+    .where(ChannelLocation.channel_id == Channel.id)
+    .correlate(Channel)
+    .scalar_subquery()
+)
+_READ = select(
+    Channel.code,
+    Channel.name,
+    Channel.kind,
+    Channel.currency,
+    Channel.backorders,
+    Channel.transfer_to_store,
+    Channel.max_split,
+    Channel.routing_rules,
+    Channel.pickup_hold_days,
+    Channel.staff_orders,
+    Channel.active,
+    Channel.created_at,
+    Channel.updated_at,
+    _LOCATION_CODES.label("locations"),
+).order_by(Channel.code)
+
+
+def _out(row: Row[Any]) -> ChannelOut:
+    return ChannelOut(
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        currency=row.currency,
+        backorders=row.backorders,
+        transfer_to_store=row.transfer_to_store,
+        max_split=row.max_split,
+        routing_rules=row.routing_rules,
+        pickup_hold_days=row.pickup_hold_days,
+        locations=list(row.locations or ()),
+        staff_orders=row.staff_orders,
+        active=row.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _sees(principal: Principal, code: str) -> bool:
+    # A marketplace's client must not learn which other channels exist or their policy.
+    return principal.role != "integration" or principal.channel_code == code
+
+
+def _not_found(code: str) -> NotFound:
+    return NotFound(f"channel {code!r} not found", channel=code)
+
+
+async def _location_ids(session: AsyncSession, codes: Iterable[str]) -> list[int]:
+    """Ids of the named locations (active or not), or raise naming every unknown code."""
+    wanted = set(codes)
+    if not wanted:
+        return []
+    rows = await session.execute(
+        select(Location.code, Location.id).where(Location.code.in_(wanted))
+    )
+    found: dict[str, int] = dict(rows.all())
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise NotFound(f"unknown location(s): {', '.join(missing)}", locations=missing)
+    return sorted(found.values())
+
+
+async def _set_locations(session: AsyncSession, channel_id: int, location_ids: list[int]) -> None:
+    await session.execute(delete(ChannelLocation).where(ChannelLocation.channel_id == channel_id))
+    if location_ids:
+        await session.execute(
+            insert(ChannelLocation),
+            [{"channel_id": channel_id, "location_id": i} for i in location_ids],
+        )
+
+
+async def _read(session: AsyncSession, code: str) -> ChannelOut:
+    row = (await session.execute(_READ.where(Channel.code == code))).one_or_none()
+    if row is None:
+        raise _not_found(code)
+    return _out(row)
+
+
+async def create_channel(
+    session: AsyncSession, principal: Principal, data: ChannelIn
+) -> ChannelOut:
+    require(principal, Action.MANAGE_CHANNELS)
+    location_ids = await _location_ids(session, data.locations)
+    values = msgspec.structs.asdict(data)
+    del values["locations"]
+    if values["staff_orders"] is msgspec.UNSET:
+        del values["staff_orders"]  # the model's default, by the channel's kind
+    # ON CONFLICT: a concurrent create of the same code waits, then yields nothing here.
+    channel_id = await session.scalar(
+        pg_insert(Channel)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Channel.code])
+        .returning(Channel.id)
+    )
+    if channel_id is None:
+        raise AlreadyExists(f"channel {data.code!r} already exists", channel=data.code)
+    await _set_locations(session, channel_id, location_ids)
+    return await _read(session, data.code)
+
+
+async def list_channels(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: ChannelKind | None = None,
+    active: bool | None = None,
+) -> ChannelList:
+    query = _READ
+    if principal.role == "integration":
+        query = query.where(Channel.code == principal.channel_code)
+    if kind is not None:
+        query = query.where(Channel.kind == kind)
+    if active is not None:
+        query = query.where(Channel.active.is_(active))
+    rows = await session.execute(query)
+    return ChannelList(items=[_out(row) for row in rows])
+
+
+async def get_channel(session: AsyncSession, principal: Principal, code: str) -> ChannelOut:
+    if not _sees(principal, code):
+        raise _not_found(code)
+    return await _read(session, code)
+
+
+async def update_channel(
+    session: AsyncSession, principal: Principal, code: str, data: ChannelPatch
+) -> ChannelOut:
+    require(principal, Action.MANAGE_CHANNELS)
+    changes = {
+        name: value
+        for name, value in msgspec.structs.asdict(data).items()
+        if value is not msgspec.UNSET and name != "locations"
+    }
+    location_ids = None
+    if isinstance(data.locations, list):
+        location_ids = await _location_ids(session, data.locations)
+    elif not changes:
+        return await _read(session, code)
+    # Also stamped when only the locations change: they are part of the channel's policy.
+    channel_id = await session.scalar(
+        update(Channel)
+        .where(Channel.code == code)
+        .values(**changes, updated_at=func.now())
+        .returning(Channel.id)
+        .execution_options(synchronize_session=False)
+    )
+    if channel_id is None:
+        raise _not_found(code)
+    if location_ids is not None:
+        await _set_locations(session, channel_id, location_ids)
+    from oms.channels.services import policy_cache  # imports this module: import here, not above
+
+    policy_cache.forget(code)
+    return await _read(session, code)
+
+
+async def deactivate_channel(session: AsyncSession, principal: Principal, code: str) -> ChannelOut:
+    """Stop taking orders on the channel; its orders and settings stay readable."""
+    return await update_channel(session, principal, code, ChannelPatch(active=False))

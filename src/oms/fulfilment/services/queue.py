@@ -1,0 +1,108 @@
+"""The store's work queue, one fulfilment's card, and its pick list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.catalogue.services.refs import location_by_code
+from oms.domain.access import Action, Principal, require_at
+from oms.fulfilment.schemas import FulfilmentCard, FulfilmentQueue, PickLine, PickList
+from oms.fulfilment.services.records import (
+    FulfilmentRow,
+    LineRow,
+    awaiting_transfer,
+    lines_of,
+    queue_rows,
+    read_for_work,
+    read_visible,
+    to_out,
+)
+from oms.orders.schemas import FulfilmentState
+
+# What a store still has to act on, when the caller names no state.
+OPEN_STATES: tuple[FulfilmentState, ...] = ("pending", "picking", "packed", "ready_for_pickup")
+
+_PICK_LINES = text(
+    """
+    SELECT fl.line_no, s.code, s.name, fl.quantity - fl.quantity_short AS quantity,
+           coalesce(array_agg(b.gtin ORDER BY b.gtin) FILTER (WHERE b.gtin IS NOT NULL),
+                    '{}') AS barcodes
+      FROM fulfilment_line fl
+      JOIN sku s ON s.id = fl.sku_id
+      LEFT JOIN barcode b ON b.sku_id = fl.sku_id
+     WHERE fl.fulfilment_id = :id AND fl.quantity > fl.quantity_short
+     GROUP BY fl.line_no, s.code, s.name, fl.quantity, fl.quantity_short
+     ORDER BY s.code, fl.line_no
+    """
+)
+
+
+async def list_queue(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    location: str,
+    states: Sequence[FulfilmentState] | None,
+    method: str | None,
+    limit: int,
+) -> FulfilmentQueue:
+    found = await location_by_code(session, location, active_only=False)
+    require_at(principal, Action.FULFIL, found.id, found.code)
+    wanted = list(dict.fromkeys(states)) if states else list(OPEN_STATES)
+    rows = await queue_rows(session, found.id, wanted, method, limit)
+    lines = await lines_of(session, [row.id for row in rows])
+    now = datetime.now(UTC)
+    items = [await _card(session, row, lines.get(row.id, []), now) for row in rows]
+    return FulfilmentQueue(location=found.code, states=wanted, items=items)
+
+
+async def get_card(
+    session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
+) -> FulfilmentCard:
+    row = await read_visible(session, principal, fulfilment_id)
+    lines = await lines_of(session, [row.id])
+    return await _card(session, row, lines.get(row.id, []), datetime.now(UTC))
+
+
+async def pick_list(
+    session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
+) -> PickList:
+    row = await read_for_work(session, principal, fulfilment_id)
+    rows = await session.execute(_PICK_LINES, {"id": fulfilment_id})
+    return PickList(
+        fulfilment_id=row.id,
+        order_number=row.order_number,
+        location=row.location_code,
+        method=row.method,
+        state=row.state,  # type: ignore[arg-type]
+        lines=[
+            PickLine(
+                line_no=r.line_no,
+                sku=r.code,
+                name=r.name,
+                barcodes=list(r.barcodes),
+                quantity=r.quantity,
+            )
+            for r in rows
+        ],
+    )
+
+
+async def _card(
+    session: AsyncSession, row: FulfilmentRow, lines: list[LineRow], now: datetime
+) -> FulfilmentCard:
+    return FulfilmentCard(
+        fulfilment=to_out(row, lines),
+        order_id=row.order_id,
+        order_number=row.order_number,
+        customer_name=row.customer_name,
+        age_seconds=max(0, int((now - row.created_at).total_seconds())),
+        awaiting_transfer=await awaiting_transfer(session, row),
+        ready_at=row.ready_at,
+        closed_at=row.closed_at,
+    )

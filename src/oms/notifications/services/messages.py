@@ -1,0 +1,77 @@
+"""Queue a customer message in the caller's transaction; a job sends it after the commit.
+
+The message is rendered now, from the facts of the change that caused it, and stored: what
+the customer receives does not depend on what the order looks like when the job runs, and
+the stored row is the record of what was said.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.domain.errors import NotFound
+from oms.notifications.jobs import NOTIFICATIONS_QUEUE, SEND_NOTIFICATION
+from oms.notifications.services.templates import render
+from oms.orders.services.events import record_event
+from oms.outbox.writer import enqueue_after_commit
+
+ACTOR = "system:notifications"
+
+# One statement on the common path: the order's email goes straight into the row.
+_INSERT = text(
+    """
+    INSERT INTO notification (order_id, kind, recipient, subject, body, data)
+    SELECT o.id, :kind, o.email, :subject, :body, CAST(:data AS jsonb)
+      FROM sales_order o
+     WHERE o.id = :order_id AND o.email IS NOT NULL AND btrim(o.email) <> ''
+    RETURNING id
+    """
+)
+_ORDER_EXISTS = text("SELECT 1 FROM sales_order WHERE id = :order_id")
+_TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order_id")
+
+
+async def queue_notification(
+    session: AsyncSession, *, order_id: uuid.UUID, kind: str, data: dict[str, Any]
+) -> None:
+    """Render ``kind`` from ``data``, store it for the order's email and enqueue its sending.
+
+    ValueError for an unknown kind or missing data (a programming error, not the
+    customer's); NotFound for an unknown order. An order without an email is not an error:
+    nothing is queued and the timeline says why.
+    """
+    public_url = session.info.get("public_url")
+    if public_url and "tracking_url" not in data:
+        token = await session.scalar(_TRACKING_TOKEN, {"order_id": order_id})
+        if token is not None:
+            data = {**data, "tracking_url": f"{public_url}/track/{token}"}
+    subject, body = render(kind, data)
+    notification_id = await session.scalar(
+        _INSERT,
+        {
+            "order_id": order_id,
+            "kind": kind,
+            "subject": subject,
+            "body": body,
+            "data": json.dumps(data, default=str),
+        },
+    )
+    if notification_id is None:
+        if await session.scalar(_ORDER_EXISTS, {"order_id": order_id}) is None:
+            raise NotFound("order not found", order_id=str(order_id))
+        await record_event(
+            session,
+            order_id,
+            "notification.skipped",
+            ACTOR,
+            detail={"kind": kind, "reason": "no_email"},
+        )
+        return
+    enqueue_after_commit(
+        session, SEND_NOTIFICATION, {"notification_id": notification_id}, NOTIFICATIONS_QUEUE
+    )
