@@ -24,6 +24,7 @@ from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
 from oms.auth.services.resolver import TokenResolver
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.fulfilment.services.transfer_link import on_transfer_received
 from oms.http.body import check_request
 from oms.http.deps import provide_principal, provide_session
 from oms.http.middleware import request_id_middleware_factory
@@ -64,7 +65,9 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, MetricsController],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        # transfer_arrivals: inventory's port for "a transfer arrived", answered by
+        # fulfilment, a layer above it.
+        state=State({"settings": settings, "transfer_arrivals": on_transfer_received}),
         dependencies={
             "db_session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),

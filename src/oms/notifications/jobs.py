@@ -23,8 +23,6 @@ from oms.notifications.services.senders import (
 
 log = logging.getLogger(__name__)
 
-SEND_NOTIFICATION = "send_notification"
-NOTIFICATIONS_QUEUE = "notifications"
 # The actor's first run and its retries (dramatiq: max_retries=5).
 MAX_ATTEMPTS = 6
 _ERROR_MAX_CHARS = 1000

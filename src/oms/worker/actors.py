@@ -22,6 +22,7 @@ from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, sweep_uncollected_pickups
 from oms.inventory.services.holds import release_expired_holds
 from oms.notifications import jobs as notification_jobs
+from oms.notifications.services import messages as notification_messages
 from oms.notifications.services.senders import sender_for
 from oms.orders.jobs import ROUTE_BACKORDERS, route_backorders
 from oms.system.services.maintenance import purge_idempotency_keys
@@ -135,9 +136,9 @@ def register_actors(
 
     specs = [
         ActorSpec(
-            notification_jobs.SEND_NOTIFICATION,
+            notification_messages.SEND_NOTIFICATION,
             send_notification,
-            notification_jobs.NOTIFICATIONS_QUEUE,
+            notification_messages.NOTIFICATIONS_QUEUE,
             120_000,
         ),
         ActorSpec(EXPIRE_HOLDS, expire_holds, MAINTENANCE_QUEUE, 60_000, max_age_ms=300_000),

@@ -25,8 +25,12 @@ from oms.customers.services.matching import match_or_create_customer
 from oms.db.engine import make_sessionmaker
 from oms.domain.errors import NotFound
 from oms.notifications import jobs
-from oms.notifications.jobs import NOTIFICATIONS_QUEUE, SEND_NOTIFICATION, SendFailed
-from oms.notifications.services.messages import queue_notification
+from oms.notifications.jobs import SendFailed
+from oms.notifications.services.messages import (
+    NOTIFICATIONS_QUEUE,
+    SEND_NOTIFICATION,
+    queue_notification,
+)
 from oms.notifications.services.senders import OutgoingMessage, PermanentSendError
 from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.outbox import OutboxRelay

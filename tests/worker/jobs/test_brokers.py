@@ -33,7 +33,7 @@ from oms.db.engine import make_sessionmaker
 from oms.domain.access import Principal
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
-from oms.notifications.jobs import NOTIFICATIONS_QUEUE
+from oms.notifications.services.messages import NOTIFICATIONS_QUEUE
 from oms.outbox.writer import enqueue_after_commit
 from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, JobDatabase, register_actors
 from oms.worker.broker import (

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
@@ -88,8 +89,10 @@ class TransferController(Controller):
         transfer_id: FromPath[uuid.UUID],
         db_session: DbSession,
         principal: Caller,
+        state: State,
         data: JSONBody[TransferReceiveIn | None] = None,
     ) -> TransferOut:
+        arrivals: transfers.ArrivalListener = state.transfer_arrivals
         return await transfers.receive_transfer(
-            db_session, principal, transfer_id, data or TransferReceiveIn()
+            db_session, principal, transfer_id, data or TransferReceiveIn(), arrivals
         )

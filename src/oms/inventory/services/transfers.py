@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import Row, Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,6 @@ from oms.db.models import Location, Sku, Transfer, TransferLine
 from oms.domain.access import Action, Principal, require, require_at
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
-from oms.fulfilment.services.transfer_link import on_transfer_received
 from oms.inventory.schemas import (
     TransferIn,
     TransferLineOut,
@@ -121,8 +120,25 @@ async def _raise_insufficient(
     raise insufficient_stock(source.code, checked, unreserved=True)
 
 
+class ArrivalListener(Protocol):
+    """Told, in the receipt's transaction, what arrived: units per SKU id (0 = lost).
+
+    Fulfilment listens (stock sent for a customer's pickup is reserved for it on
+    arrival). It sits above inventory, so the application passes it in rather than
+    inventory importing it.
+    """
+
+    async def __call__(
+        self, session: AsyncSession, transfer_id: uuid.UUID, received: dict[int, int], actor: str
+    ) -> None: ...
+
+
 async def receive_transfer(
-    session: AsyncSession, principal: Principal, transfer_id: uuid.UUID, data: TransferReceiveIn
+    session: AsyncSession,
+    principal: Principal,
+    transfer_id: uuid.UUID,
+    data: TransferReceiveIn,
+    on_arrival: ArrivalListener,
 ) -> TransferOut:
     transfer = await _visible_transfer(session, principal, transfer_id)
     destination = await session.get_one(Location, transfer.to_location_id)
@@ -146,8 +162,7 @@ async def receive_transfer(
             await add_on_hand(
                 session, sku_id, destination.id, count, MovementKind.TRANSFER_IN, ledger_source
             )
-    # Stock sent for a customer's pickup is reserved for it on arrival.
-    await on_transfer_received(session, transfer_id, received, principal.actor)
+    await on_arrival(session, transfer_id, received, principal.actor)
     return await _transfer_out(session, transfer_id)
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import NotFound
-from oms.notifications.jobs import NOTIFICATIONS_QUEUE, SEND_NOTIFICATION
 from oms.notifications.services.templates import render
 from oms.orders.services.events import record_event
 from oms.outbox.writer import enqueue_after_commit
@@ -34,6 +33,9 @@ _INSERT = text(
 )
 _ORDER_EXISTS = text("SELECT 1 FROM sales_order WHERE id = :order_id")
 _TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order_id")
+
+SEND_NOTIFICATION = "send_notification"
+NOTIFICATIONS_QUEUE = "notifications"
 
 
 async def queue_notification(
