@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from oms.channels.services.channels import channel_policy
+from oms.channels.services.policy import channel_policy
 from tests.support.world import World, unique
 
 CHANNEL_FIELDS = {

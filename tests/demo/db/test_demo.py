@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from oms.auth.services.resolver import hash_secret
 from oms.catalogue.schemas import LocationIn
 from oms.channels.schemas import ChannelIn
-from oms.channels.services.channels import channel_policy
+from oms.channels.services.policy import channel_policy
 from oms.db.models import ApiToken, ApiTokenLocation, Location, Sku
 from oms.demo.catalogue_data import FEATURED_SKU, STORES, WAREHOUSE_CODE
 from oms.demo.channels_data import CHANNELS, seed_demo_channels

@@ -1,4 +1,4 @@
-"""Sales channels: create, read, change and deactivate; and the policy read orders need.
+"""Sales channels: create, read, change and deactivate (the policy orders read: ``policy``).
 
 Channels are never deleted: orders point at them for good, so "delete" deactivates.
 Every role may read channels, except that a channel's own machine client (an
@@ -7,82 +7,21 @@ Every role may read channels, except that a channel's own machine client (an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.channels.schemas import ChannelIn, ChannelKind, ChannelList, ChannelOut, ChannelPatch
+from oms.channels.services import policy_cache
+from oms.db.after_commit import after_commit
 from oms.db.models import Channel, ChannelLocation, Location
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import AlreadyExists, NotFound
-from oms.domain.routing.model import Policy
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelPolicy:
-    """What order placement and routing need to know about a channel."""
-
-    id: int
-    code: str
-    kind: str
-    currency: str
-    backorders: bool
-    transfer_to_store: bool
-    max_split: int
-    routing_rules: tuple[Mapping[str, Any], ...]
-    pickup_hold_days: int
-    eligible_location_ids: frozenset[int] | None  # None: every location
-    active: bool
-    staff_orders: bool  # store staff may place orders on the channel
-
-    def routing(self) -> Policy:
-        return Policy(
-            rules=self.routing_rules,
-            max_split=self.max_split,
-            transfer_to_store=self.transfer_to_store,
-            eligible_location_ids=self.eligible_location_ids,
-        )
-
-
-# On the order hot path: one statement, no ORM objects.
-_POLICY = text(
-    """
-    SELECT c.id, c.code, c.kind, c.currency, c.backorders, c.transfer_to_store, c.max_split,
-           c.routing_rules, c.pickup_hold_days, c.active, c.staff_orders,
-           (SELECT array_agg(cl.location_id) FROM channel_location cl
-             WHERE cl.channel_id = c.id) AS location_ids
-      FROM channel c
-     WHERE c.code = :code
-    """
-).columns(routing_rules=JSONB)
-
-
-async def channel_policy(conn: AsyncConnection, code: str) -> ChannelPolicy | None:
-    """The channel's policy, active or not (the caller decides), or None if there is none."""
-    row = (await conn.execute(_POLICY, {"code": code})).one_or_none()
-    if row is None:
-        return None
-    return ChannelPolicy(
-        id=row.id,
-        code=row.code,
-        kind=row.kind,
-        currency=row.currency,
-        backorders=row.backorders,
-        transfer_to_store=row.transfer_to_store,
-        max_split=row.max_split,
-        routing_rules=tuple(row.routing_rules),
-        pickup_hold_days=row.pickup_hold_days,
-        eligible_location_ids=frozenset(row.location_ids) if row.location_ids else None,
-        active=row.active,
-        staff_orders=row.staff_orders,
-    )
-
 
 _LOCATION_CODES = (
     select(func.array_agg(aggregate_order_by(Location.code, Location.code)))
@@ -241,9 +180,9 @@ async def update_channel(
         raise _not_found(code)
     if location_ids is not None:
         await _set_locations(session, channel_id, location_ids)
-    from oms.channels.services import policy_cache  # imports this module: import here, not above
-
-    policy_cache.forget(code)
+    # After commit, not now: a request reading the channel meanwhile would cache the old
+    # policy again, and it would stay for the cache's lifetime.
+    after_commit(session, lambda: policy_cache.forget(code))
     return await _read(session, code)
 
 

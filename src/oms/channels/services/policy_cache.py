@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from oms.channels.services.channels import ChannelPolicy, channel_policy
+from oms.channels.services.policy import ChannelPolicy, channel_policy
 
 TTL_SECONDS = 5.0
 

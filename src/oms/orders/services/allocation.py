@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.channels.services.channels import channel_policy
+from oms.channels.services.policy import channel_policy
 from oms.domain.routing import Candidate, Plan
 from oms.orders.services import groups as group_builder
 from oms.orders.services.events import record_event

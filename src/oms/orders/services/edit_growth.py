@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.channels.services.channels import channel_policy
+from oms.channels.services.policy import channel_policy
 from oms.domain.errors import InsufficientStock
 from oms.domain.routing import available_in_network
 from oms.orders.services.allocation import allocate_open_units

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from oms.channels.services.channels import ChannelPolicy
+from oms.channels.services.policy import ChannelPolicy
 from oms.channels.services.policy_cache import cached_channel_policy
 from oms.customers.services.matching import MATCH_SQL, Known, match_or_create_customer, match_params
 from oms.domain.access import Action, Principal, require, require_place_order_on
