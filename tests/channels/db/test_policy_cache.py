@@ -22,15 +22,15 @@ async def test_a_read_during_the_change_does_not_keep_the_old_policy(
             session, ADMIN, ChannelIn(code=code, name="Web", kind="web", currency="GBP")
         )
 
-    async with sessionmaker() as session:
-        async with session.begin():
-            await channels.update_channel(session, ADMIN, code, ChannelPatch(max_split=1))
-            # Another request reads the channel before the change commits: it sees (and
-            # caches) the committed policy, the old one.
-            async with engine.connect() as other:
-                before = await cached_channel_policy(other, code)
-            assert before is not None and before.max_split != 1
-        # Committed now.
+    async with sessionmaker() as session, session.begin():
+        await channels.update_channel(session, ADMIN, code, ChannelPatch(max_split=1))
+        # Another request reads the channel before the change commits: it sees (and
+        # caches) the committed policy, the old one.
+        async with engine.connect() as other:
+            before = await cached_channel_policy(other, code)
+        assert before is not None
+        assert before.max_split != 1
+    # Committed now.
 
     async with engine.connect() as conn:
         after = await cached_channel_policy(conn, code)
