@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from benchmarks.common import compiled
-from oms.channels.services.channels import _POLICY
+from oms.channels.services.policy import _POLICY
 from oms.customers.services.matching import _INSERT, name_key
 from oms.domain.contact import email_key
 from oms.domain.routing import Candidate, Delivery, Demand, Group, Plan, Policy, plan
