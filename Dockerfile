@@ -15,12 +15,17 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 
 WORKDIR /build
+# The locked runtime dependencies first (hash-checked; a layer that survives code changes),
+# then the package itself without resolving anything else.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --upgrade pip \
+    && pip install --require-hashes -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY integrations ./integrations
 # A regular (not editable) install: the runtime stage copies only /opt/venv.
-RUN pip install --upgrade pip \
-    && pip install .
+RUN pip install --no-deps . \
+    && pip check
 
 # --- runtime: the virtualenv, the migrations, an unprivileged user --------------------------
 FROM python:3.11-slim AS runtime
