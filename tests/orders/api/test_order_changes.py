@@ -6,6 +6,7 @@ from __future__ import annotations
 from litestar.testing import AsyncTestClient
 
 from tests.support.orders import order_body, pickup_at
+from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -17,9 +18,7 @@ async def test_cancel_releases_exactly_the_held_stock(client: Client, world: Wor
     await world.stock(sku, store, 10)
     channel = await world.channel()
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 4)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 4)]))
 
     partly = await client.post(
         f"/orders/{order['id']}/cancel",
@@ -47,9 +46,7 @@ async def test_edit_quantities_before_picking(client: Client, world: World) -> N
     await world.stock(sku, store, 10)
     channel = await world.channel()
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 2)]))
 
     up = await client.post(
         f"/orders/{order['id']}/edit",
@@ -84,12 +81,11 @@ async def test_integration_tokens_only_touch_their_own_channel(
 
     refused = await client.post("/orders", json=order_body(theirs.code, [(sku, 1)]), headers=token)
     placed = await client.post("/orders", json=order_body(mine.code, [(sku, 1)]), headers=token)
-    other = (
-        await client.post("/orders", json=order_body(theirs.code, [(sku, 1)]), headers=admin)
-    ).json()
+    other = await place_and_read_back(client, admin, order_body(theirs.code, [(sku, 1)]))
 
     assert refused.status_code == 403
     assert placed.status_code == 201, placed.text
+    await assert_placed_as_read_back(client, token, placed.json())
     assert (await client.get(f"/orders/{placed.json()['id']}", headers=token)).status_code == 200
     assert (await client.get(f"/orders/{other['id']}", headers=token)).status_code == 404
     listed = (await client.get("/orders", headers=token)).json()["items"]
@@ -105,11 +101,9 @@ async def test_associates_see_only_orders_their_store_works_on(
     channel = await world.channel()
     admin = await world.token("admin")
     associate = await world.token("associate", locations=(here,))
-    order = (
-        await client.post(
-            "/orders", json=order_body(channel.code, [(sku, 1)], [pickup_at(there)]), headers=admin
-        )
-    ).json()
+    order = await place_and_read_back(
+        client, admin, order_body(channel.code, [(sku, 1)], [pickup_at(there)])
+    )
 
     assert (await client.get(f"/orders/{order['id']}", headers=associate)).status_code == 404
     cancel = await client.post(f"/orders/{order['id']}/cancel", json={}, headers=associate)
@@ -125,9 +119,7 @@ async def test_cancelling_one_whole_line_keeps_the_rest_of_the_fulfilment(
     await world.stock(b, store, 5)
     channel = await world.channel()
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(a, 2), (b, 1)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(a, 2), (b, 1)]))
 
     response = await client.post(
         f"/orders/{order['id']}/cancel",
@@ -152,9 +144,7 @@ async def test_an_order_hold_cannot_be_released_through_the_holds_api(
     await world.stock(sku, store, 5)
     channel = await world.channel()
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 1)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 1)]))
     hold_id = order["fulfilments"][0]["id"]  # an order's hold shares its fulfilment's id
 
     response = await client.post(f"/holds/{hold_id}/release", headers=admin)
@@ -171,9 +161,7 @@ async def test_raising_a_line_beyond_stock_is_refused_on_a_channel_without_backo
     await world.stock(sku, store, 3)
     channel = await world.channel(backorders=False)
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 2)]))
     events_before = (await client.get(f"/orders/{order['id']}/events", headers=admin)).json()
 
     response = await client.post(
@@ -213,9 +201,7 @@ async def test_raising_a_line_beyond_stock_backorders_on_a_backordering_channel(
     await world.stock(sku, store, 3)
     channel = await world.channel(backorders=True)
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 2)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 2)]))
 
     response = await client.post(
         f"/orders/{order['id']}/edit",

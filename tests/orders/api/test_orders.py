@@ -8,6 +8,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from tests.support.orders import order_body, pickup_at, ship_to
+from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -47,6 +48,7 @@ async def test_ship_order_is_routed_to_the_nearest_location_with_everything(
     assert await world.level(sku, leeds) == {"on_hand": 5, "reserved": 2, "safety_stock": 0}
     assert (await world.level(sku, manchester))["reserved"] == 0
     assert len(order["tracking_token"]) >= 32
+    await assert_placed_as_read_back(client, admin, order)
 
     fetched = (await client.get(f"/orders/{order['id']}", headers=admin)).json()
     assert fetched["fulfilments"] == order["fulfilments"]
@@ -78,6 +80,7 @@ async def test_pickup_order_is_fulfilled_at_the_chosen_store(client: Client, wor
     )
 
     assert response.status_code == 201, response.text
+    await assert_placed_as_read_back(client, admin, response.json())
     [fulfilment] = response.json()["fulfilments"]
     assert (fulfilment["location"], fulfilment["method"]) == (chosen.code, "pickup")
     assert (await world.level(sku, chosen))["reserved"] == 1
@@ -127,6 +130,7 @@ async def test_pickup_with_transfer_to_store_waits_for_the_transfer(
     )
 
     assert response.status_code == 201, response.text
+    await assert_placed_as_read_back(client, admin, response.json())
     by_method = {f["method"]: f for f in response.json()["fulfilments"]}
     assert by_method["pickup"]["location"] == store.code
     assert by_method["pickup"]["lines"][0]["quantity"] == 3
@@ -194,6 +198,7 @@ async def test_a_backordering_channel_accepts_and_holds_what_it_can(
     order = response.json()
     assert order["status"] == "backordered"
     assert order["lines"][0] | {"allocated": 1, "backordered": 2} == order["lines"][0]
+    await assert_placed_as_read_back(client, admin, order)
     assert (await world.level(sku, store))["reserved"] == 1
     await world.assert_audit_clean()
 
@@ -216,6 +221,7 @@ async def test_split_only_when_needed_and_within_the_limit(client: Client, world
     )
 
     assert split.status_code == 201, split.text
+    await assert_placed_as_read_back(client, admin, split.json())
     assert sorted(f["location"] for f in split.json()["fulfilments"]) == sorted(
         [first.code, second.code]
     )
@@ -235,8 +241,11 @@ async def test_a_store_at_its_daily_capacity_is_skipped(client: Client, world: W
     first = await client.post("/orders", json=order_body(channel.code, [(sku, 1)]), headers=admin)
     second = await client.post("/orders", json=order_body(channel.code, [(sku, 1)]), headers=admin)
 
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
     assert first.json()["fulfilments"][0]["location"] == busy.code
     assert second.json()["fulfilments"][0]["location"] == spare.code
+    for placed in (first, second):
+        await assert_placed_as_read_back(client, admin, placed.json())
     assert (
         await _count(
             world, "SELECT fulfilments FROM location_day_load WHERE location_id = :l", l=busy.id
@@ -270,6 +279,9 @@ async def test_the_same_order_twice_is_one_order(client: Client, world: World) -
     second_resend = await client.post("/orders", json=body, headers=resend)
     assert (first_resend.status_code, second_resend.status_code) == (200, 200)
     assert second_resend.json()["id"] == first.json()["id"]
+    # Each answer, new, resent or replayed, is the order as stored.
+    for answer in (first, again, replay_a, replay_b, first_resend, second_resend):
+        await assert_placed_as_read_back(client, admin, answer.json())
     assert (await world.level(sku, store))["reserved"] == 3
     await world.assert_audit_clean()
 
@@ -316,6 +328,7 @@ async def test_a_resend_with_another_body_says_so_and_is_recorded_once(
     body = order_body(channel.code, [(sku, 2)])
     first = await client.post("/orders", json=body, headers=admin)
     assert first.status_code == 201, first.text
+    await assert_placed_as_read_back(client, admin, first.json())
     order_id = first.json()["id"]
 
     # The same order written another way: keys in another order.
@@ -341,6 +354,11 @@ async def test_a_resend_with_another_body_says_so_and_is_recorded_once(
     assert len(differing) == 2  # one per distinct body
     assert {e["actor"] for e in differing} == {differing[0]["actor"]}
     assert differing[0]["actor"].startswith("admin:")
+    # Every answer is the first order as stored; the timeline holds the two differences.
+    for answer in (same, differs, differs_again, other_keyed, other_replayed):
+        await assert_placed_as_read_back(
+            client, admin, answer.json(), since={"order.duplicate_with_different_body": 2}
+        )
     assert (await world.level(sku, store))["reserved"] == 2
 
 
@@ -351,7 +369,7 @@ async def test_a_resend_of_the_same_body_writes_nothing(client: Client, world: W
     channel = await world.channel()
     admin = await world.token("admin")
     body = order_body(channel.code, [(sku, 1)])
-    first = (await client.post("/orders", json=body, headers=admin)).json()
+    first = await place_and_read_back(client, admin, body)
     events_before = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
 
     again = await client.post("/orders", json=body, headers=admin)
@@ -360,6 +378,7 @@ async def test_a_resend_of_the_same_body_writes_nothing(client: Client, world: W
     assert "OMS-Duplicate-Body-Differs" not in again.headers
     events_after = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
     assert events_after == events_before
+    await assert_placed_as_read_back(client, admin, again.json())
     assert (
         await _count(
             world,

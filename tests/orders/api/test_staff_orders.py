@@ -11,6 +11,7 @@ import pytest
 from oms.db.models import Channel, Location, Sku
 from tests.support.fulfilment import Client, rows
 from tests.support.orders import order_body, pickup_at
+from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
 
@@ -61,6 +62,7 @@ async def test_store_staff_order_on_tills_and_the_web_shop(
     assert placed.status_code == 201, placed.text
     read = await client.get(f"/orders/{placed.json()['id']}", headers=staff)
     assert read.json()["channel"] == channel.code
+    await assert_placed_as_read_back(client, staff, placed.json())
 
 
 async def test_the_channel_setting_decides(client: Client, world: World) -> None:
@@ -83,6 +85,7 @@ async def test_the_channel_setting_decides(client: Client, world: World) -> None
     assert opened.status_code == 200, opened.text
     placed = await client.post("/orders", json=body, headers=staff)
     assert placed.status_code == 201, placed.text
+    await assert_placed_as_read_back(client, staff, placed.json())
 
 
 async def test_a_refused_caller_learns_nothing_of_an_existing_marketplace_order(
@@ -94,6 +97,7 @@ async def test_a_refused_caller_learns_nothing_of_an_existing_marketplace_order(
     body = _body(marketplace, sku, store)
     placed = await client.post("/orders", json=body, headers=owner)
     assert placed.status_code == 201, placed.text
+    await assert_placed_as_read_back(client, owner, placed.json())
 
     staff = await world.token("associate", locations=(store,))
     resent = await client.post("/orders", json=body, headers=staff)
@@ -107,13 +111,9 @@ async def test_admins_anywhere_and_integrations_on_their_own_channel(
     store, sku = await _shop(world)
     marketplace, web = await world.channel(kind="marketplace"), await world.channel(kind="web")
     admin = await world.token("admin")
-    assert (
-        await client.post("/orders", json=_body(marketplace, sku, store), headers=admin)
-    ).status_code == 201
+    await place_and_read_back(client, admin, _body(marketplace, sku, store))
     own = await world.token("integration", channel=marketplace.code)
-    assert (
-        await client.post("/orders", json=_body(marketplace, sku, store), headers=own)
-    ).status_code == 201
+    await place_and_read_back(client, own, _body(marketplace, sku, store))
     body = _body(web, sku, store)
     other = await client.post("/orders", json=body, headers=own)
     assert (other.status_code, other.json()["code"]) == (403, "forbidden")

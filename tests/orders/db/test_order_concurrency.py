@@ -23,8 +23,9 @@ from oms.app import create_app
 from oms.config import Settings
 from oms.domain.access import Principal
 from oms.domain.errors import InsufficientStock
-from oms.orders.schemas import OrderIn
+from oms.orders.schemas import OrderIn, OrderOut
 from oms.orders.services.placement import place_order
+from oms.orders.services.queries import get_order_out, order_events, routing_decisions
 from tests.support.concurrency import (
     connection_share,
     dedicated_engine,
@@ -35,6 +36,13 @@ from tests.support.concurrency import (
     run_together,
 )
 from tests.support.orders import order_body, pickup_at, ship_to
+from tests.support.readback import (
+    assert_consistent,
+    assert_events_match,
+    assert_placed_as_read_back,
+    assert_routing_matches,
+    assert_same_order,
+)
 from tests.support.world import World
 
 ADMIN = Principal(token_id=0, name="test", role="admin")
@@ -98,11 +106,11 @@ async def test_500_concurrent_orders_on_hot_skus_never_oversell(
     if share < MIN_CONNECTIONS:
         pytest.skip(f"only {share} spare connections on this server")
 
-    async def attempt(sm: async_sessionmaker[AsyncSession], n: int) -> str:
+    async def attempt(sm: async_sessionmaker[AsyncSession], n: int) -> OrderOut:
         async with sm() as session, session.begin():
             order, created = await place_order(session, ADMIN, bodies[n])
         assert created
-        return order.status
+        return order
 
     stop = asyncio.Event()
     oversold_seen: list[int] = []
@@ -131,7 +139,8 @@ async def test_500_concurrent_orders_on_hot_skus_never_oversell(
         r for r in results if isinstance(r, BaseException) and not isinstance(r, InsufficientStock)
     ]
     assert not unexpected, f"{len(unexpected)} orders failed otherwise: {unexpected[:3]!r}"
-    outcomes = Counter(r if isinstance(r, str) else "rejected" for r in results)
+    accepted = [r for r in results if isinstance(r, OrderOut)]
+    outcomes = Counter(r.status if isinstance(r, OrderOut) else "rejected" for r in results)
     assert outcomes["open"] > 0, outcomes
     assert outcomes["rejected"] > 0, outcomes  # the stock really ran out
     assert outcomes["backordered"] > 0, outcomes
@@ -148,7 +157,22 @@ async def test_500_concurrent_orders_on_hot_skus_never_oversell(
             {"c": [backordering.id, strict.id]},
         )
     assert placed == outcomes["open"] + outcomes["backordered"]
+    await _assert_read_back(engine, accepted)
     await world.assert_audit_clean()
+
+
+async def _assert_read_back(engine: AsyncEngine, placed: list[OrderOut]) -> None:
+    """Every accepted order, its timeline and its routing decision read back as placement
+    answered them, whichever attempt of a re-plan wrote them."""
+    async with engine.connect() as conn:
+        for answered in placed:
+            read = msgspec.to_builtins(await get_order_out(conn, answered.id))
+            events = msgspec.to_builtins(await order_events(conn, ADMIN, answered.id))
+            decisions = msgspec.to_builtins(await routing_decisions(conn, ADMIN, answered.id))
+            assert_same_order(msgspec.to_builtins(answered), read)
+            assert_consistent(read)
+            assert_events_match(read, events)
+            assert_routing_matches(read, decisions)
 
 
 async def test_the_same_marketplace_order_sent_20_times_at_once_is_one_order(
@@ -173,6 +197,13 @@ async def test_the_same_marketplace_order_sent_20_times_at_once_is_one_order(
     assert statuses == {201: 1, 200: 19}, [
         r for r in responses if not isinstance(r, httpx.Response)
     ]
+    # The one new order reads back as placed, and every resend answered it as stored.
+    [created] = [r for r in responses if isinstance(r, httpx.Response) and r.status_code == 201]
+    await assert_placed_as_read_back(world.client, token, created.json())
+    for response in responses:
+        assert isinstance(response, httpx.Response)
+        assert_same_order(created.json(), response.json())
+
     ids = {r.json()["id"] for r in responses if isinstance(r, httpx.Response)}
     assert len(ids) == 1
     assert (await world.level(sku, store))["reserved"] == 2

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.orders.jobs import route_backorders
 from tests.support.orders import order_body
+from tests.support.readback import place_and_read_back
 from tests.support.world import World
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -23,9 +24,7 @@ async def test_arriving_stock_routes_the_waiting_units(
     await world.stock(sku, store, 1)
     channel = await world.channel(backorders=True)
     admin = await world.token("admin")
-    order = (
-        await client.post("/orders", json=order_body(channel.code, [(sku, 3)]), headers=admin)
-    ).json()
+    order = await place_and_read_back(client, admin, order_body(channel.code, [(sku, 3)]))
     assert order["status"] == "backordered"
 
     await world.stock(sku, warehouse, 5)
