@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from oms.domain.routing import Policy, plan
-from tests.domain.unit.test_routing import HAT, SHIRT, entry, loc, missing, rules, ship, where
+from tests.support.routing import HAT, SHIRT, entry, loc, missing, rules, ship, where
 
 
 def test_kind_filter_keeps_only_the_listed_kinds() -> None:
