@@ -28,8 +28,8 @@ from oms.worker.actors import (
     register_actors,
 )
 from oms.worker.scheduler import run_scheduler
+from tests.support.outbox import FlakyBroker, drain
 from tests.support.world import World
-from tests.worker.jobs.test_outbox_relay import FlakyBroker, drain
 
 ADMIN = Principal(token_id=0, name="t", role="admin")
 

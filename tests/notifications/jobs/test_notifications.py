@@ -1,7 +1,7 @@
 """Customer notifications end to end: queued with the order change, relayed from the outbox,
 sent by the actor through the log sender or a real SMTP server, at most once.
 
-A database of its own (see test_outbox_relay): the app started by other tests relays the
+A database of its own (see tests/support/outbox.py): the app started by other tests relays the
 shared database's outbox with its own sender and would take these tests' jobs.
 """
 
@@ -34,9 +34,9 @@ from oms.notifications.services.messages import (
 from oms.notifications.services.senders import OutgoingMessage, PermanentSendError
 from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.outbox import OutboxRelay
+from tests.support.outbox import isolated_database
 from tests.support.smtp import MailSink, smtp_server
 from tests.support.world import unique
-from tests.worker.jobs.test_outbox_relay import isolated_database
 
 PICKUP_DATA: dict[str, Any] = {
     "order_number": 100777,

@@ -46,8 +46,8 @@ from oms.worker.broker import (
 from oms.worker.outbox import OutboxRelay
 from oms.worker.processes import run_scheduler_process, run_worker, scheduler_main
 from oms.worker.runtime import JobRuntime
+from tests.support.outbox import drain, isolated_database
 from tests.support.world import World
-from tests.worker.jobs.test_outbox_relay import drain, isolated_database
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"

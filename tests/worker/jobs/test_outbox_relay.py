@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from queue import Empty
 from typing import Any
 
 import dramatiq
@@ -22,60 +19,14 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import Middleware
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.config import Settings
-from oms.db import migrate
-from oms.db.engine import make_engine, make_sessionmaker
+from oms.db.engine import make_sessionmaker
 from oms.outbox.writer import enqueue_after_commit
 from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, JobDatabase, register_actors
 from oms.worker.outbox import OutboxRelay
-
-
-@asynccontextmanager
-async def isolated_database(
-    server_url: str, settings: Settings
-) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    """A freshly migrated database on the test server, dropped afterwards."""
-    name = f"oms_jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, query = server_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-    engine = make_engine(url, settings)
-    try:
-        await migrate.upgrade(engine)
-        yield url, engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
-class FlakyBroker(StubBroker):
-    """An in-memory broker whose connection drops: enqueue fails while ``failing`` is set,
-    or after ``healthy_sends`` more successful sends."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.failing = False
-        self.healthy_sends: int | None = None
-        self.attempts = 0
-
-    def enqueue(self, message: dramatiq.Message[Any], *, delay: int | None = None) -> Any:
-        self.attempts += 1
-        if self.failing or self.healthy_sends == 0:
-            raise ConnectionClosed(OSError("connection reset by peer"))
-        if self.healthy_sends is not None:
-            self.healthy_sends -= 1
-        return super().enqueue(message, delay=delay)
+from tests.support.outbox import FlakyBroker, drain, isolated_database
 
 
 class SlowSends(Middleware):
@@ -95,19 +46,6 @@ class SlowSends(Middleware):
     def after_enqueue(self, broker: dramatiq.Broker, message: Any, delay: Any) -> None:
         with self._lock:
             self._in_flight -= 1
-
-
-def drain(broker: StubBroker, queue_name: str) -> list[dramatiq.Message[Any]]:
-    """Take every message waiting on an in-memory queue."""
-    queue = broker.queues[queue_name]
-    messages = []
-    while True:
-        try:
-            raw = queue.get_nowait()
-        except Empty:
-            return messages
-        queue.task_done()
-        messages.append(dramatiq.Message.decode(raw))
 
 
 @pytest.fixture(scope="module")
