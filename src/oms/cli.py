@@ -18,6 +18,7 @@ import msgspec
 from oms.config import Settings
 from oms.db import migrate
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from oms.domain.access import TOKEN_ROLES, Role
 from oms.domain.errors import DomainError
 from oms.logs import configure_logging
 
@@ -185,7 +186,7 @@ def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
                 _, secret, _ = await create_token(
                     session,
                     name=args.name,
-                    role=args.role,
+                    role=Role(args.role),
                     location_codes=args.location or [],
                     channel_code=args.channel,
                 )
@@ -278,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("create-token", help="create an API token and print its secret")
     token.add_argument("--name", required=True)
     token.add_argument(
-        "--role", default="admin", choices=["admin", "store_manager", "associate", "integration"]
+        "--role", default=Role.ADMIN.value, choices=[role.value for role in TOKEN_ROLES]
     )
     token.add_argument("--location", action="append", help="location code (repeatable)")
     token.add_argument("--channel", help="channel code (integration tokens)")

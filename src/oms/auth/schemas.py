@@ -9,12 +9,14 @@ import msgspec
 
 from oms.schemas import Input, LocationCode, Output
 
-Role = Literal["admin", "store_manager", "associate", "integration"]
+# ``oms.domain.access.TOKEN_ROLES`` spelled out: msgspec and the OpenAPI document need plain
+# strings here (a unit test keeps the two equal).
+TokenRole = Literal["admin", "store_manager", "associate", "integration"]
 
 
 class TokenIn(Input, frozen=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    role: Role
+    role: TokenRole
     locations: Annotated[list[LocationCode], msgspec.Meta(max_length=100)] = []
     channel: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
@@ -22,7 +24,7 @@ class TokenIn(Input, frozen=True):
 class TokenOut(Output, frozen=True):
     id: int
     name: str
-    role: Role
+    role: TokenRole
     locations: list[str]
     channel: str | None
     created_at: datetime

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hmac
 
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 
 METRICS_PATH = "/metrics"
 # Who is calling when the metrics token was sent: good for the metrics route only.
-SCRAPER = Principal(token_id=0, name="metrics-token", role="metrics")
+SCRAPER = Principal(token_id=0, name="metrics-token", role=Role.METRICS)
 
 
 def is_metrics_token(secret: str, configured: str | None) -> bool:

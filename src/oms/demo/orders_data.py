@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock, NotFound
 from oms.fulfilment.schemas import ShipIn
 from oms.fulfilment.services import pickup, shipping, transitions
@@ -25,7 +25,7 @@ from oms.orders.services.placement import place_order
 
 log = logging.getLogger(__name__)
 
-DEMO_PRINCIPAL = Principal(token_id=0, name="demo", role="admin")
+DEMO_PRINCIPAL = Principal(token_id=0, name="demo", role=Role.ADMIN)
 
 # The order moved on to the pickup shelf, and the parcel sent with a carrier.
 READY_PICKUP = ("WEB", "DEMO-WEB-0002")

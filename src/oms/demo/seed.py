@@ -35,6 +35,7 @@ from oms.demo.catalogue_data import (
 from oms.demo.channels_data import seed_demo_channels
 from oms.demo.orders_data import seed_demo_orders
 from oms.domain import gtin
+from oms.domain.access import Role
 from oms.domain.stock import MovementKind
 from oms.inventory.services.ledger import Source, add_on_hand
 
@@ -60,7 +61,7 @@ class DemoToken(msgspec.Struct, frozen=True, kw_only=True):
     """A freshly issued demo token; the secret exists only here, never in the database."""
 
     name: str
-    role: str
+    role: Role
     locations: tuple[str, ...]
     secret: str
 
@@ -279,14 +280,16 @@ async def issue_demo_tokens(session: AsyncSession) -> list[DemoToken]:
         )
     )
     tokens: list[DemoToken] = []
-    _, secret, _ = await create_token(session, name=ADMIN_NAME, role="admin")
-    tokens.append(DemoToken(name=ADMIN_NAME, role="admin", locations=(), secret=secret))
+    _, secret, _ = await create_token(session, name=ADMIN_NAME, role=Role.ADMIN)
+    tokens.append(DemoToken(name=ADMIN_NAME, role=Role.ADMIN, locations=(), secret=secret))
     for code in (code for code in wanted if code in present):
         name = f"{NAME_PREFIX}associate:{code}"
         _, secret, codes = await create_token(
-            session, name=name, role="associate", location_codes=[code]
+            session, name=name, role=Role.ASSOCIATE, location_codes=[code]
         )
-        tokens.append(DemoToken(name=name, role="associate", locations=tuple(codes), secret=secret))
+        tokens.append(
+            DemoToken(name=name, role=Role.ASSOCIATE, locations=tuple(codes), secret=secret)
+        )
     return tokens
 
 
@@ -296,8 +299,8 @@ def format_demo_banner(
     """What to print on the console so somebody can try the demo straight away."""
     base = base_url.rstrip("/")
     names = {store.code: store.name for store in STORES}
-    admin = next((t for t in tokens if t.role == "admin"), None)
-    associates = [t for t in tokens if t.role == "associate" and t.locations]
+    admin = next((t for t in tokens if t.role == Role.ADMIN), None)
+    associates = [t for t in tokens if t.role == Role.ASSOCIATE and t.locations]
     width = max((len(t.locations[0]) for t in associates), default=0)
     lines = [
         "OMS demo: an outdoor retailer with stores around Greater Manchester",

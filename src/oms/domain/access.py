@@ -16,6 +16,24 @@ import msgspec
 from oms.domain.errors import Forbidden, NotFound
 
 
+class Role(enum.StrEnum):
+    """What a caller is; the value is what a token row stores and what ``actor`` shows."""
+
+    ADMIN = "admin"
+    STORE_MANAGER = "store_manager"
+    ASSOCIATE = "associate"
+    INTEGRATION = "integration"
+    # The Prometheus scraper's OMS_METRICS_TOKEN: opens GET /metrics and nothing else. Never
+    # stored: no API token carries it.
+    METRICS = "metrics"
+
+
+# The roles an API token may be issued with.
+TOKEN_ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ASSOCIATE, Role.INTEGRATION)
+# Roles confined to the locations on their token.
+SCOPED_ROLES = frozenset({Role.STORE_MANAGER, Role.ASSOCIATE})
+
+
 class Action(enum.Enum):
     MANAGE_CATALOGUE = "manage_catalogue"
     MANAGE_TOKENS = "manage_tokens"
@@ -42,10 +60,9 @@ class Action(enum.Enum):
     READ_CUSTOMERS = "read_customers"
 
 
-_SCOPED_ROLES = frozenset({"store_manager", "associate"})
-_ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    "admin": frozenset(Action),
-    "store_manager": frozenset(
+_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.STORE_MANAGER: frozenset(
         {
             Action.RECEIVE,
             Action.COUNT,
@@ -67,7 +84,7 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.READ_CUSTOMERS,
         }
     ),
-    "associate": frozenset(
+    Role.ASSOCIATE: frozenset(
         {
             Action.RECEIVE,
             Action.COUNT,
@@ -85,7 +102,7 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     # A channel's machine client: holds, and its own channel's orders.
-    "integration": frozenset(
+    Role.INTEGRATION: frozenset(
         {Action.HOLD, Action.PLACE_ORDER, Action.READ_ORDERS, Action.CHANGE_ORDER}
     ),
 }
@@ -94,7 +111,7 @@ _ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 class Principal(msgspec.Struct, frozen=True):
     token_id: int
     name: str
-    role: str
+    role: Role
     location_ids: frozenset[int] = frozenset()
     channel_code: str | None = None
 
@@ -104,7 +121,7 @@ class Principal(msgspec.Struct, frozen=True):
 
     @property
     def is_scoped(self) -> bool:
-        return self.role in _SCOPED_ROLES
+        return self.role in SCOPED_ROLES
 
     def may(self, action: Action) -> bool:
         return action in _ROLE_ACTIONS.get(self.role, frozenset())
@@ -116,7 +133,12 @@ class Principal(msgspec.Struct, frozen=True):
 def require(principal: Principal, action: Action) -> None:
     """Refuse an action the role never has (403: the route exists, the role may not)."""
     if not principal.may(action):
-        raise Forbidden(f"role {principal.role!r} may not {action.value.replace('_', ' ')}")
+        raise Forbidden(f"role {_named(principal)!r} may not {action.value.replace('_', ' ')}")
+
+
+def _named(principal: Principal) -> str:
+    # The role's plain value for messages (a Role's repr would show the enum).
+    return str(principal.role)
 
 
 def require_at(principal: Principal, action: Action, location_id: int, location_code: str) -> None:
@@ -134,6 +156,44 @@ def require_visible(principal: Principal, location_id: int, what: str) -> None:
     """Hide another store's records: a scoped token gets the same 404 as for a missing one."""
     if principal.is_scoped and location_id not in principal.location_ids:
         raise NotFound(f"{what} not found")
+
+
+# Integration tokens: a channel's machine client sees and acts for its own channel only, and
+# among holds only those it placed. Every check of that kind asks one of these.
+
+
+def channel_scope(principal: Principal) -> str | None:
+    """The one channel whose records the token is confined to; None: not confined by channel.
+
+    An integration token without a channel (which token issuing refuses) is confined to
+    none: an empty string matches no channel code.
+    """
+    if principal.role != Role.INTEGRATION:
+        return None
+    return principal.channel_code or ""
+
+
+def sees_channel(principal: Principal, channel: str) -> bool:
+    """Whether the token may see ``channel``: its policy, orders and fulfilments."""
+    if principal.role != Role.INTEGRATION:
+        return True
+    return principal.channel_code is not None and principal.channel_code == channel
+
+
+def require_channel(principal: Principal, channel: str, *, to: str) -> None:
+    """Refuse an integration token acting for another channel (403).
+
+    ``to`` says what it tried, for the message: "this token {to} only for channel ...".
+    """
+    if not sees_channel(principal, channel):
+        raise Forbidden(f"this token {to} only for channel {principal.channel_code!r}")
+
+
+def sees_hold(principal: Principal, *, placed_by: str) -> bool:
+    """Whether the token may see a hold placed by actor ``placed_by``, apart from location
+    scope: an integration token sees only its own (another client's carts are not its
+    business); store tokens are limited by location instead (``require_visible``)."""
+    return principal.role != Role.INTEGRATION or placed_by == principal.actor
 
 
 # Customers, their orders, returns and staff ordering: one rule per question. The services
@@ -193,8 +253,8 @@ def order_read_access(
     """How the caller may read an order (and its events, routing and returns)."""
     if not principal.may(Action.READ_ORDERS):
         return OrderAccess.NONE
-    if principal.role == "integration":
-        return OrderAccess.DIRECT if principal.channel_code == channel else OrderAccess.NONE
+    if channel_scope(principal) is not None:
+        return OrderAccess.DIRECT if sees_channel(principal, channel) else OrderAccess.NONE
     if not principal.is_scoped or works_here:
         return OrderAccess.DIRECT
     return OrderAccess.CUSTOMER_LOOKUP if has_grant else OrderAccess.NONE
@@ -242,14 +302,14 @@ def may_place_order_on(principal: Principal, *, channel: str, staff_orders: bool
     channels that allow staff ordering (tills and the web shop, not marketplaces)."""
     if not principal.may(Action.PLACE_ORDER):
         return False
-    if principal.role == "integration":
-        return principal.channel_code == channel
+    if channel_scope(principal) is not None:
+        return sees_channel(principal, channel)
     return not principal.is_scoped or staff_orders
 
 
 def require_place_order_on(principal: Principal, *, channel: str, staff_orders: bool) -> None:
     if not may_place_order_on(principal, channel=channel, staff_orders=staff_orders):
         raise Forbidden(
-            f"channel {channel!r} does not take orders from role {principal.role!r}",
+            f"channel {channel!r} does not take orders from role {_named(principal)!r}",
             channel=channel,
         )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.db.models import ApiToken, ApiTokenLocation, Location
-from oms.domain.access import Principal
+from oms.domain.access import SCOPED_ROLES, Principal, Role
 from oms.domain.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "oms_"  # noqa: S105  (a recognisable prefix, not a secret)
@@ -29,17 +29,17 @@ async def create_token(
     session: AsyncSession,
     *,
     name: str,
-    role: str,
+    role: Role,
     location_codes: Sequence[str] = (),
     channel_code: str | None = None,
 ) -> tuple[ApiToken, str, list[str]]:
     """Create a token; returns (row, secret, location codes). The secret is never stored."""
-    scoped = role in {"store_manager", "associate"}
+    scoped = role in SCOPED_ROLES
     if scoped and not location_codes:
         raise InvalidInput(f"a {role} token needs at least one location")
     if not scoped and location_codes:
         raise InvalidInput(f"a {role} token is not scoped to locations")
-    if role == "integration" and not channel_code:
+    if role == Role.INTEGRATION and not channel_code:
         raise InvalidInput("an integration token needs a channel_code")
     locations = []
     if location_codes:
@@ -99,7 +99,7 @@ class TokenResolver:
             return Principal(
                 token_id=token.id,
                 name=token.name,
-                role=token.role,
+                role=Role(token.role),
                 location_ids=frozenset(location_ids),
                 channel_code=token.channel_code,
             )

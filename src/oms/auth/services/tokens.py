@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.auth.schemas import CreatedToken, TokenIn, TokenList, TokenOut
 from oms.auth.services.resolver import create_token
 from oms.db.models import ApiToken, ApiTokenLocation, Location
+from oms.domain.access import Role
 from oms.domain.errors import NotFound
 
 
@@ -15,7 +16,7 @@ async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
     token, secret, codes = await create_token(
         session,
         name=data.name,
-        role=data.role,
+        role=Role(data.role),
         location_codes=data.locations,
         channel_code=data.channel,
     )

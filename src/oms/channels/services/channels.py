@@ -20,7 +20,7 @@ from oms.channels.schemas import ChannelIn, ChannelKind, ChannelList, ChannelOut
 from oms.channels.services import policy_cache
 from oms.db.after_commit import after_commit
 from oms.db.models import Channel, ChannelLocation, Location
-from oms.domain.access import Action, Principal, require
+from oms.domain.access import Action, Principal, channel_scope, require, sees_channel
 from oms.domain.errors import AlreadyExists, NotFound
 
 _LOCATION_CODES = (
@@ -66,11 +66,6 @@ def _out(row: Row[Any]) -> ChannelOut:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def _sees(principal: Principal, code: str) -> bool:
-    # A marketplace's client must not learn which other channels exist or their policy.
-    return principal.role != "integration" or principal.channel_code == code
 
 
 def _not_found(code: str) -> NotFound:
@@ -138,8 +133,10 @@ async def list_channels(
     active: bool | None = None,
 ) -> ChannelList:
     query = _READ
-    if principal.role == "integration":
-        query = query.where(Channel.code == principal.channel_code)
+    # A marketplace's client must not learn which other channels exist or their policy.
+    own_channel = channel_scope(principal)
+    if own_channel is not None:
+        query = query.where(Channel.code == own_channel)
     if kind is not None:
         query = query.where(Channel.kind == kind)
     if active is not None:
@@ -149,7 +146,7 @@ async def list_channels(
 
 
 async def get_channel(session: AsyncSession, principal: Principal, code: str) -> ChannelOut:
-    if not _sees(principal, code):
+    if not sees_channel(principal, code):
         raise _not_found(code)
     return await _read(session, code)
 

@@ -23,8 +23,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.db.base import Base, created_at_column
+from oms.domain.access import TOKEN_ROLES
 
-ROLES = ("admin", "store_manager", "associate", "integration")
+ROLES = tuple(role.value for role in TOKEN_ROLES)
 
 
 class ApiToken(Base):

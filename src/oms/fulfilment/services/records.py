@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.domain.access import Action, Principal, require_at, require_visible
+from oms.domain.access import Action, Principal, require_at, require_visible, sees_channel
 from oms.domain.errors import NotFound
 from oms.domain.fulfilment_flow import WORK_STATES
 from oms.orders.schemas import FulfilmentLineOut, FulfilmentOut
@@ -188,7 +188,7 @@ async def read_visible(
     )
     if not sees:
         raise NotFound("fulfilment not found")
-    if principal.role == "integration" and principal.channel_code != found.channel_code:
+    if not sees_channel(principal, found.channel_code):
         raise NotFound("fulfilment not found")
     return found
 

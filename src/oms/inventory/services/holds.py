@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.db.models import Hold, HoldLine, Location, Sku
-from oms.domain.access import Action, Principal, require_at, require_visible
+from oms.domain.access import Action, Principal, require_at, require_visible, sees_hold
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, available, insufficient_stock, merge_lines
 from oms.inventory.schemas import HoldIn, HoldLineOut, HoldOut
@@ -211,7 +211,7 @@ async def _visible_hold(session: AsyncSession, principal: Principal, hold_id: uu
     if hold is None:
         raise NotFound("hold not found")
     require_visible(principal, hold.location_id, "hold")
-    if principal.role == "integration" and hold.actor != principal.actor:
+    if not sees_hold(principal, placed_by=hold.actor):
         raise NotFound("hold not found")
     return hold
 

@@ -21,8 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from oms.channels.services.policy import ChannelPolicy
 from oms.channels.services.policy_cache import cached_channel_policy
 from oms.customers.services.matching import MATCH_SQL, Known, match_or_create_customer, match_params
-from oms.domain.access import Action, Principal, require, require_place_order_on
-from oms.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
+from oms.domain.access import (
+    Action,
+    Principal,
+    require,
+    require_channel,
+    require_place_order_on,
+)
+from oms.domain.errors import InsufficientStock, InvalidInput, NotFound
 from oms.domain.routing import Candidate, Plan, available_in_network
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
@@ -88,8 +94,7 @@ async def place_order(
 async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> Placed:
     """The order; a resend of a known (channel, external id) answers with the first."""
     require(principal, Action.PLACE_ORDER)
-    if principal.role == "integration" and principal.channel_code != data.channel:
-        raise Forbidden(f"this token places orders only for channel {principal.channel_code!r}")
+    require_channel(principal, data.channel, to="places orders")
     conn = await session.connection()
     channel = await cached_channel_policy(conn, data.channel)
     if channel is None or not channel.active:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.customers.services.visibility import WORKS_HERE_SQL, live_grant
-from oms.domain.access import Action, Principal, order_list_scope, require
+from oms.domain.access import Action, Principal, channel_scope, order_list_scope, require
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import NotFound
 from oms.orders.schemas import (
@@ -264,10 +264,11 @@ async def list_orders(
 ) -> OrderPage:
     """Newest first, keyset-paged by order number."""
     require(principal, Action.READ_ORDERS)
-    if principal.role == "integration":
-        if channel not in (None, principal.channel_code):
+    own_channel = channel_scope(principal)
+    if own_channel is not None:
+        if channel not in (None, own_channel):
             return OrderPage(items=[])
-        channel = principal.channel_code
+        channel = own_channel
     location_id = None
     if location is not None:
         location_id = await conn.scalar(

@@ -16,15 +16,15 @@ from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from oms.auth.scraper import METRICS_PATH, SCRAPER
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import Forbidden
 
 
 def admin_or_scraper(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = connection.user
-    if user is SCRAPER or (isinstance(user, Principal) and user.role == "admin"):
+    if user is SCRAPER or (isinstance(user, Principal) and user.role == Role.ADMIN):
         return
-    role = user.role if isinstance(user, Principal) else "unknown"
+    role = str(user.role) if isinstance(user, Principal) else "unknown"
     raise Forbidden(f"role {role!r} may not read metrics")
 
 
