@@ -13,6 +13,10 @@ test) sees every status an operation may answer:
 - public look-ups: 429 (rate limits).
 
 A handler adds statuses of its own with ``opt={"problems": (423, ...)}``.
+
+Every operation also gets a stable, readable ``operationId`` (the method name a generated
+client shows): its handler's name in camelCase, or the name in ``OPERATION_IDS`` where the
+handler's name alone would be vague or repeated across the API.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from collections.abc import Iterable
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Method
+from litestar.types.internal_types import PathParameterDefinition
 
 from oms.http.problems import HTTP_CODES, PROBLEM_MEDIA_TYPE, Problem
 
@@ -43,12 +49,42 @@ _DESCRIPTIONS = {
     503: "The database is unavailable or the stock is busy: retry after Retry-After seconds",
 }
 
+# operationIds by handler (``Controller.method``) where the method's own name says too little
+# once out of its controller. Changing one breaks generated clients: the list is pinned by
+# tests/system/api/test_operation_ids.py.
+OPERATION_IDS = {
+    "AdminController.audit": "auditLedger",
+    "FulfilmentController.list_queue": "listFulfilments",
+    "FulfilmentController.pick_list": "getPickList",
+    "FulfilmentController.pack": "packFulfilment",
+    "FulfilmentController.ship": "shipFulfilment",
+    "FulfilmentController.ready_for_pickup": "markReadyForPickup",
+    "FulfilmentController.hand_over": "handOverFulfilment",
+    "FulfilmentController.short_pick": "reportShortPick",
+    "FulfilmentController.reject": "rejectFulfilment",
+    "InventoryController.receive": "receiveStock",
+    "InventoryController.sell": "recordSale",
+    "InventoryController.damage": "recordDamage",
+    "InventoryController.adjust": "adjustStock",
+    "InventoryController.count": "recordCount",
+    "MetricsController.get": "getMetrics",
+    "OrderController.get_events": "getOrderEvents",
+    "OrderController.get_routing": "getOrderRouting",
+    "StockLookupController.lookup": "lookUpStock",
+    "SystemController.health": "getHealth",
+    "SystemController.ready": "getReadiness",
+    "TrackingController.lookup": "lookUpTracking",
+    "TrackingController.track": "getTracking",
+}
+
 
 def document_problems(app: Litestar) -> None:
-    """Attach the problem responses to every route handler of ``app``."""
+    """Attach the problem responses and the operationId to every route handler of ``app``."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if isinstance(handler, HTTPRouteHandler):
+                if handler.operation_id is None:
+                    handler.operation_id = operation_id
                 if handler.opt.get("exclude_from_auth"):
                     # An empty requirement overrides the document's bearer default: no
                     # token needed here.
@@ -73,6 +109,25 @@ def problem_statuses(path: str, handler: HTTPRouteHandler) -> set[int]:
         statuses.add(429)
     extra: Iterable[int] = handler.opt.get("problems", ())
     return statuses | set(extra)
+
+
+def operation_id(
+    handler: HTTPRouteHandler,
+    method: Method,
+    path_components: list[str | PathParameterDefinition],
+) -> str:
+    """``OPERATION_IDS``' name for the handler, else its function's name in camelCase;
+    prefixed by the method when one handler serves several."""
+    function = handler.fn
+    name = OPERATION_IDS.get(function.__qualname__) or _camel(function.__name__)
+    if len(handler.http_methods) > 1:
+        name = method.lower() + name[0].upper() + name[1:]
+    return name
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.strip("_").split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def _spec(status: int) -> ResponseSpec:
