@@ -70,11 +70,13 @@ def _known_time_zones() -> frozenset[str]:
 
 
 def check_time_zone(name: str) -> None:
+    """Raise ValueError unless ``name`` is a real IANA zone (not ``localtime`` or ``Factory``)."""
     if name not in _known_time_zones():
         raise ValueError(f"timezone: unknown {name!r} (use an IANA name like 'Europe/London')")
 
 
 def check_unique(items: Iterable[str], what: str) -> None:
+    """Raise ValueError naming the first item listed twice; ``what`` names the field."""
     seen: set[str] = set()
     for item in items:
         if item in seen:

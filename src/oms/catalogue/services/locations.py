@@ -57,6 +57,7 @@ def _stored(data: LocationIn | LocationPatch) -> dict[str, Any]:
 
 
 def location_out(location: Location) -> LocationOut:
+    """The API view of a stored location."""
     return LocationOut(
         code=location.code,
         name=location.name,
@@ -78,6 +79,7 @@ def location_out(location: Location) -> LocationOut:
 async def create_location(
     session: AsyncSession, principal: Principal, data: LocationIn
 ) -> LocationOut:
+    """Insert a location (admins only); AlreadyExists if its code is taken, also by a race."""
     require(principal, Action.MANAGE_CATALOGUE)
     # ON CONFLICT: a concurrent create of the same code waits, then yields nothing here.
     created = await session.scalar(
@@ -98,6 +100,7 @@ async def list_locations(
     active: bool | None = None,
     capability: Capability | None = None,
 ) -> LocationList:
+    """Every location, inactive ones too unless filtered, ordered by code (not paged)."""
     query = select(Location).order_by(Location.code)
     if kind is not None:
         query = query.where(Location.kind == kind)
@@ -110,12 +113,14 @@ async def list_locations(
 
 
 async def get_location(session: AsyncSession, code: str) -> LocationOut:
+    """The location with this code, active or not; NotFound if none."""
     return location_out(await location_by_code(session, code, active_only=False))
 
 
 async def update_location(
     session: AsyncSession, principal: Principal, code: str, data: LocationPatch
 ) -> LocationOut:
+    """Change only the fields given (admins only); NotFound if no such code."""
     require(principal, Action.MANAGE_CATALOGUE)
     changes = _stored(data)
     if not changes:
@@ -133,6 +138,7 @@ async def update_location(
 
 
 async def delete_location(session: AsyncSession, principal: Principal, code: str) -> None:
+    """Delete a location that never held stock (admins); InvalidState if it did; NotFound."""
     require(principal, Action.MANAGE_CATALOGUE)
     # FOR UPDATE conflicts with the key-share lock every referencing insert takes, so no
     # stock can be recorded here between the check and the delete.

@@ -14,6 +14,7 @@ from oms.domain.errors import NotFound
 async def location_by_code(
     session: AsyncSession, code: str, *, active_only: bool = True
 ) -> Location:
+    """The location with this code; NotFound if none, or inactive unless ``active_only=False``."""
     location = await session.scalar(select(Location).where(Location.code == code))
     if location is None or (active_only and not location.active):
         raise NotFound(f"location {code!r} not found", location=code)

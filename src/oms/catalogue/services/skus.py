@@ -113,6 +113,7 @@ async def _set_barcodes(
 
 
 async def create_sku(session: AsyncSession, principal: Principal, data: SkuIn) -> SkuOut:
+    """Insert a SKU and its barcodes (admins only); AlreadyExists for a taken code or barcode."""
     require(principal, Action.MANAGE_CATALOGUE)
     sku = await session.scalar(
         insert(Sku)
@@ -127,6 +128,7 @@ async def create_sku(session: AsyncSession, principal: Principal, data: SkuIn) -
 
 
 async def get_sku(session: AsyncSession, code: str) -> SkuOut:
+    """The SKU with this code, active or not, with its barcodes; NotFound if none."""
     sku = await session.scalar(select(Sku).where(Sku.code == code))
     if sku is None:
         raise NotFound(f"SKU {code!r} not found", sku=code)
@@ -181,6 +183,7 @@ async def search_skus(
 async def update_sku(
     session: AsyncSession, principal: Principal, code: str, data: SkuPatch
 ) -> SkuOut:
+    """Change the fields given; barcodes given replace all (admins only); NotFound if none."""
     require(principal, Action.MANAGE_CATALOGUE)
     changes = {
         name: getattr(data, name)
@@ -203,6 +206,7 @@ async def update_sku(
 
 
 async def delete_sku(session: AsyncSession, principal: Principal, code: str) -> None:
+    """Delete a SKU that never had stock (admins only); InvalidState if it did, NotFound if none."""
     require(principal, Action.MANAGE_CATALOGUE)
     # FOR UPDATE conflicts with the key-share lock every referencing insert takes, so no
     # stock can be recorded for it between the check and the delete.
