@@ -66,12 +66,14 @@ async def _prepare_demo(settings: Settings, url: str) -> str:
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
+    """Migrate, seed the demo, print its tokens, then serve in this process until stopped: 0."""
     settings, banner = _with_database(settings, _prepare_demo)
     print(banner, flush=True)
     return _serve(settings, workers=1)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the API (migrating a private embedded database first) until stopped: 0."""
     if settings.embedded_database:
         # Nobody else will migrate a private embedded database: do it on start.
         settings, _ = _with_database(settings, _migrate)
@@ -137,6 +139,8 @@ def _graceful_server_class() -> type:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Upgrade to ``--to`` or downgrade to ``--downgrade``, print the revision reached: 0."""
+
     async def action(s: Settings, url: str) -> None:
         engine = make_engine(url, s)
         try:
@@ -153,12 +157,14 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate, seed the demo once, re-issue and print its tokens: 0."""
     _, banner = _with_database(settings, _prepare_demo)
     print(banner)
     return 0
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the ledger replay report as JSON: 0 when every level matches, else 1."""
     from oms.inventory.services.audit import run_audit
 
     async def action(s: Settings, url: str) -> bytes:
@@ -177,6 +183,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a token and print its secret, shown this once: 0."""
     from oms.auth.services.resolver import create_token
 
     async def action(s: Settings, url: str) -> str:
@@ -200,6 +207,7 @@ def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import the file's absolute counts; print the summary (per-row errors included): 0."""
     from oms.inventory.services.bulk_import import import_stream
 
     path = Path(args.file)
@@ -227,6 +235,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run background jobs from OMS_BROKER_URL until stopped: 0, or 2 without a broker."""
     from oms.worker.broker import BrokerNotConfigured
     from oms.worker.processes import run_worker
 
@@ -239,6 +248,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
+    """Run the periodic jobs and the outbox relay until stopped: 0, or 2 without a broker."""
     from oms.worker.broker import BrokerNotConfigured
     from oms.worker.processes import run_scheduler_process
 
@@ -251,6 +261,7 @@ def cmd_scheduler(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``oms`` argument parser; each subcommand sets ``func`` to its ``cmd_*``."""
     parser = argparse.ArgumentParser(prog="oms", description="Unified order and inventory service.")
     parser.set_defaults(func=cmd_run)  # plain `oms` = `oms run`
     sub = parser.add_subparsers(dest="command")
@@ -292,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command in ``argv``: its exit status, or 2 for bad configuration or a refusal."""
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
