@@ -27,6 +27,7 @@ from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.fulfilment.services.transfer_link import on_transfer_received
 from oms.http.body import check_request
 from oms.http.deps import provide_principal, provide_session
+from oms.http.idempotent import provide_creation
 from oms.http.middleware import request_id_middleware_factory
 from oms.http.problem_docs import document_problems
 from oms.http.problems import EXCEPTION_HANDLERS
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={
             "db_session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "creation": Provide(provide_creation),
         },
         middleware=[
             request_id_middleware_factory(settings.log_requests),

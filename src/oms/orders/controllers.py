@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
-from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.idempotent import Creating
 from oms.http.params import PageLimit
 from oms.orders.schemas import (
     CancelIn,
@@ -58,32 +57,20 @@ class OrderController(Controller):
             )
         ],
     )
-    async def place_order(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[OrderIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> Response[OrderOut]:
+    async def place_order(self, data: JSONBody[OrderIn], creation: Creating) -> Response[OrderOut]:
         placed: placement.Placed | None = None
 
         async def produce() -> OrderOut:
             nonlocal placed
-            placed = await placement.place(db_session, principal, data)
+            placed = await placement.place(creation.session, creation.principal, data)
             return placed.order
 
         def differs() -> dict[str, str]:
             return {BODY_DIFFERS_HEADER: "true"} if placed and placed.body_differs else {}
 
-        return await idempotent(
-            request,
-            db_session,
-            principal,
-            idempotency_key,
-            lambda: 201 if placed and placed.created else 200,
-            produce,
-            headers=differs,
+        # 201 for a new order, 200 for the first one again (see the description).
+        return await creation.respond(
+            produce, lambda: 201 if placed and placed.created else 200, headers=differs
         )
 
     @get("/", summary="Orders, newest first (filter by channel, status, customer, location)")

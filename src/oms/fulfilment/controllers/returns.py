@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from oms.fulfilment.schemas import ReturnIn, ReturnList, ReturnOut
 from oms.fulfilment.services import returns
 from oms.http.deps import Caller, DbSession
-from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.idempotent import Creating
 
 
 class ReturnController(Controller):
@@ -34,22 +33,9 @@ class ReturnController(Controller):
         status_code=201,
     )
     async def create_return(
-        self,
-        request: Request[Any, Any, Any],
-        order_id: FromPath[uuid.UUID],
-        data: JSONBody[ReturnIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, order_id: FromPath[uuid.UUID], data: JSONBody[ReturnIn], creation: Creating
     ) -> Response[ReturnOut]:
-        return await idempotent(
-            request,
-            db_session,
-            principal,
-            idempotency_key,
-            201,
-            lambda: returns.create_return(db_session, principal, order_id, data),
-        )
+        return await creation(returns.create_return, order_id, data)
 
     @get(
         "/",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from oms.http.deps import Caller, DbSession
-from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.idempotent import Creating
 from oms.inventory.schemas import HoldIn, HoldOut
 from oms.inventory.services import holds
 
@@ -27,22 +26,8 @@ class HoldController(Controller):
         ),
         status_code=201,
     )
-    async def create_hold(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[HoldIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> Response[HoldOut]:
-        return await idempotent(
-            request,
-            db_session,
-            principal,
-            idempotency_key,
-            201,
-            lambda: holds.create_hold(db_session, principal, data),
-        )
+    async def create_hold(self, data: JSONBody[HoldIn], creation: Creating) -> Response[HoldOut]:
+        return await creation(holds.create_hold, data)
 
     @get("/{hold_id:uuid}", summary="A hold and its lines")
     async def get_hold(

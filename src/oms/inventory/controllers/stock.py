@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from oms.domain.stock import MovementKind
 from oms.http.deps import Caller, DbSession
-from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.idempotent import Creating
 from oms.http.params import PageLimit
 from oms.inventory.schemas import (
     AdjustmentIn,
@@ -24,135 +23,82 @@ from oms.inventory.schemas import (
 )
 from oms.inventory.services import levels, movements
 
-D = TypeVar("D")
-
 _ALL_OR_NOTHING = (
     " Lines are applied in SKU order; if any line fails the whole document is refused"
     " and nothing changes. A repeated `Idempotency-Key` returns the first result."
 )
 
 
-async def _document(
-    request: Request[Any, Any, Any],
-    db_session: DbSession,
-    principal: Caller,
-    key: str | None,
-    apply: Callable[[Any, Any, D], Awaitable[MovementResult]],
-    data: D,
-) -> Response[MovementResult]:
-    return await idempotent(
-        request, db_session, principal, key, 201, lambda: apply(db_session, principal, data)
-    )
+def _stock_document(path: str, summary: str, description: str) -> post:
+    """A stock document's route: created (201) all lines or none, idempotent by key."""
+    return post(path, summary=summary, description=description + _ALL_OR_NOTHING, status_code=201)
 
 
 class InventoryController(Controller):
     path = "/inventory"
     tags = ["inventory"]
 
-    @post(
+    @_stock_document(
         "/receipts",
-        summary="Receive stock at a location",
-        description="Adds units to on_hand (ledger `receipt`)." + _ALL_OR_NOTHING,
-        status_code=201,
+        "Receive stock at a location",
+        "Adds units to on_hand (ledger `receipt`).",
     )
     async def receive(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[StockDocumentIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[StockDocumentIn], creation: Creating
     ) -> Response[MovementResult]:
-        return await _document(
-            request, db_session, principal, idempotency_key, movements.receive, data
-        )
+        return await creation(movements.receive, data)
 
-    @post(
+    @_stock_document(
         "/sales",
-        summary="Record a walk-in sale",
-        description=(
+        "Record a walk-in sale",
+        (
             "Takes units off on_hand (ledger `sale`) at a location that sells walk-in. The"
             " goods have left already, so on_hand may go below zero; the level is then"
-            " flagged `needs_count`." + _ALL_OR_NOTHING
+            " flagged `needs_count`."
         ),
-        status_code=201,
     )
     async def sell(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[StockDocumentIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[StockDocumentIn], creation: Creating
     ) -> Response[MovementResult]:
-        return await _document(
-            request, db_session, principal, idempotency_key, movements.sell, data
-        )
+        return await creation(movements.sell, data)
 
-    @post(
+    @_stock_document(
         "/damages",
-        summary="Write off damaged stock",
-        description=(
+        "Write off damaged stock",
+        (
             "Takes unreserved units off on_hand (ledger `damage`, reason `damaged` unless"
             " given). Units held for customers cannot be written off: 409"
-            " `insufficient_stock` lists what is available." + _ALL_OR_NOTHING
+            " `insufficient_stock` lists what is available."
         ),
-        status_code=201,
     )
     async def damage(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[StockDocumentIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[StockDocumentIn], creation: Creating
     ) -> Response[MovementResult]:
-        return await _document(
-            request, db_session, principal, idempotency_key, movements.damage, data
-        )
+        return await creation(movements.damage, data)
 
-    @post(
+    @_stock_document(
         "/adjustments",
-        summary="Adjust stock up or down with a reason code",
-        description=(
+        "Adjust stock up or down with a reason code",
+        (
             "Positive deltas add units, negative ones take unreserved units (ledger"
-            " `adjustment`). Each SKU at most once, no zero deltas." + _ALL_OR_NOTHING
+            " `adjustment`). Each SKU at most once, no zero deltas."
         ),
-        status_code=201,
     )
     async def adjust(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[AdjustmentIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[AdjustmentIn], creation: Creating
     ) -> Response[MovementResult]:
-        return await _document(
-            request, db_session, principal, idempotency_key, movements.adjust, data
-        )
+        return await creation(movements.adjust, data)
 
-    @post(
+    @_stock_document(
         "/counts",
-        summary="Record a cycle count",
-        description=(
+        "Record a cycle count",
+        (
             "Sets on_hand to the counted figure and records the difference (ledger"
             " `count`; a count that matches writes no movement). Clears `needs_count`."
-            + _ALL_OR_NOTHING
         ),
-        status_code=201,
     )
-    async def count(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[CountIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> Response[MovementResult]:
-        return await _document(
-            request, db_session, principal, idempotency_key, movements.count, data
-        )
+    async def count(self, data: JSONBody[CountIn], creation: Creating) -> Response[MovementResult]:
+        return await creation(movements.count, data)
 
     @put(
         "/levels/{location:str}/{sku:str}/safety-stock",

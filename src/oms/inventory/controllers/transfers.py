@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
-from oms.http.idempotent import IdempotencyKeyHeader, idempotent
+from oms.http.idempotent import Creating
 from oms.http.params import PageLimit
 from oms.inventory.schemas import TransferIn, TransferList, TransferOut, TransferReceiveIn
 from oms.inventory.services import transfers
@@ -32,21 +31,9 @@ class TransferController(Controller):
         status_code=201,
     )
     async def create_transfer(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[TransferIn],
-        db_session: DbSession,
-        principal: Caller,
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[TransferIn], creation: Creating
     ) -> Response[TransferOut]:
-        return await idempotent(
-            request,
-            db_session,
-            principal,
-            idempotency_key,
-            201,
-            lambda: transfers.create_transfer(db_session, principal, data),
-        )
+        return await creation(transfers.create_transfer, data)
 
     @get(
         "/",
