@@ -57,11 +57,13 @@ CURRENCY_CODES = frozenset(_CIRCULATING.split())
 
 
 def check_currency(code: str) -> None:
+    """Raise ValueError unless ``code`` is an ISO 4217 currency in circulation."""
     if code not in CURRENCY_CODES:
         raise ValueError(f"currency: {code!r} is not an ISO 4217 currency in circulation")
 
 
 def check_rules(rules: list[dict[str, Any]]) -> None:
+    """Raise ValueError, prefixed ``routing_rules:``, for rules the routing engine refuses."""
     try:
         validate_rules(rules)
     except ValueError as exc:

@@ -106,6 +106,7 @@ async def _read(session: AsyncSession, code: str) -> ChannelOut:
 async def create_channel(
     session: AsyncSession, principal: Principal, data: ChannelIn
 ) -> ChannelOut:
+    """Insert a channel with its locations (admins only); AlreadyExists; NotFound for a location."""
     require(principal, Action.MANAGE_CHANNELS)
     location_ids = await _location_ids(session, data.locations)
     values = msgspec.structs.asdict(data)
@@ -132,6 +133,7 @@ async def list_channels(
     kind: ChannelKind | None = None,
     active: bool | None = None,
 ) -> ChannelList:
+    """Every channel the token sees (an integration token: only its own), filtered as asked."""
     query = _READ
     # A marketplace's client must not learn which other channels exist or their policy.
     own_channel = channel_scope(principal)
@@ -146,6 +148,7 @@ async def list_channels(
 
 
 async def get_channel(session: AsyncSession, principal: Principal, code: str) -> ChannelOut:
+    """The channel if the token sees it; NotFound otherwise, as if it did not exist."""
     if not sees_channel(principal, code):
         raise _not_found(code)
     return await _read(session, code)
@@ -154,6 +157,7 @@ async def get_channel(session: AsyncSession, principal: Principal, code: str) ->
 async def update_channel(
     session: AsyncSession, principal: Principal, code: str, data: ChannelPatch
 ) -> ChannelOut:
+    """Change the fields given; given locations replace all (admins only); NotFound."""
     require(principal, Action.MANAGE_CHANNELS)
     changes = {
         name: value

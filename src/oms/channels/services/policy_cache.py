@@ -19,6 +19,7 @@ _cache: dict[str, tuple[float, ChannelPolicy]] = {}
 
 
 async def cached_channel_policy(conn: AsyncConnection, code: str) -> ChannelPolicy | None:
+    """The channel's policy, at most ``TTL_SECONDS`` old; None for an unknown code (not cached)."""
     now = time.monotonic()
     hit = _cache.get(code)
     if hit is not None and hit[0] > now:
