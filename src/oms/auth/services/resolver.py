@@ -18,10 +18,12 @@ TOKEN_PREFIX = "oms_"  # noqa: S105  (a recognisable prefix, not a secret)
 
 
 def new_secret() -> str:
+    """A fresh bearer secret: ``oms_`` and 256 random bits, URL-safe."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 def hash_secret(secret: str) -> bytes:
+    """The SHA-256 digest stored and looked up in place of the secret."""
     return hashlib.sha256(secret.encode()).digest()
 
 

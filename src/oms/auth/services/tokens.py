@@ -13,6 +13,7 @@ from oms.domain.errors import NotFound
 
 
 async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
+    """Create a token; its secret is in this answer only (refusals as in ``create_token``)."""
     token, secret, codes = await create_token(
         session,
         name=data.name,
@@ -25,6 +26,7 @@ async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
 
 
 async def list_tokens(session: AsyncSession) -> TokenList:
+    """Every token, revoked ones too, oldest first, with its location codes; never a secret."""
     codes = (
         select(func.coalesce(func.array_agg(Location.code), []))
         .join(ApiTokenLocation, ApiTokenLocation.location_id == Location.id)
@@ -36,6 +38,7 @@ async def list_tokens(session: AsyncSession) -> TokenList:
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> None:
+    """Revoke a live token (others stop accepting it within the cache time); NotFound if none."""
     result = await session.execute(
         update(ApiToken)
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
