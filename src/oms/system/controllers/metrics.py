@@ -21,6 +21,7 @@ from oms.domain.errors import Forbidden
 
 
 def admin_or_scraper(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: let an admin token or the metrics token through; Forbidden for anyone else."""
     user = connection.user
     if user is SCRAPER or (isinstance(user, Principal) and user.role == Role.ADMIN):
         return

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def purge_idempotency_keys(session: AsyncSession, older_than_hours: int) -> int:
+    """Delete idempotency keys older than ``older_than_hours``; returns how many."""
     result = await session.execute(
         text("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => :h)"),
         {"h": older_than_hours},
