@@ -36,6 +36,7 @@ def jobs_in_process(settings: Settings) -> bool:
 
 
 def require_broker_url(settings: Settings, command: str) -> str:
+    """OMS_BROKER_URL for ``oms <command>``; BrokerNotConfigured, saying why, when it is unset."""
     url = broker_url(settings)
     if url is None:
         raise BrokerNotConfigured(

@@ -38,6 +38,7 @@ class PeriodicJob:
 
 
 def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
+    """The jobs ``oms scheduler`` enqueues, each with its interval in seconds from the settings."""
     return [
         PeriodicJob(EXPIRE_HOLDS, settings.hold_sweep_seconds, {}),
         PeriodicJob(CANCEL_UNCOLLECTED_PICKUPS, SWEEP_SECONDS, {}),
