@@ -84,6 +84,7 @@ _SECRETS = (
 
 
 def redact_secrets(text: str) -> str:
+    """``text`` with pickup codes and tracking tokens blanked, for logging a message."""
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
@@ -172,6 +173,7 @@ class SmtpSender:
 
 
 def sender_for(settings: Settings) -> NotificationSender:
+    """SMTP when OMS_SMTP_URL is set, else a sender that only logs (secrets redacted)."""
     if settings.smtp_url:
         return SmtpSender(parse_smtp_url(settings.smtp_url), settings.smtp_from)
     return LogSender()
