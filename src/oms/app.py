@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -20,7 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 
 from oms import __version__
-from oms.auth.middleware import PUBLIC_PATHS, TokenAuthMiddleware
+from oms.auth.middleware import PUBLIC_OPT, TokenAuthMiddleware
 from oms.auth.services.resolver import TokenResolver
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
@@ -77,12 +76,8 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[
             request_id_middleware_factory(settings.log_requests),
             prometheus.middleware,
-            # Anchored: ``exclude`` patterns match anywhere in the path, so a bare "/ready"
-            # would also skip authentication for ".../ready-for-pickup".
-            DefineMiddleware(
-                TokenAuthMiddleware,
-                exclude=[f"^{re.escape(path)}(/|$)" for path in sorted(PUBLIC_PATHS)],
-            ),
+            # Public routes are marked on their handlers (``exclude_from_auth=True``).
+            DefineMiddleware(TokenAuthMiddleware, exclude_from_auth_key=PUBLIC_OPT),
         ],
         before_request=check_request,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -91,6 +86,15 @@ def create_app(settings: Settings) -> Litestar:
             title="OMS — unified order and inventory service",
             version=__version__,
             path="/schema",
+            # The API reference is public, like the problem pages it links to.
+            openapi_router=Router(
+                "/schema",
+                route_handlers=[],
+                include_in_schema=False,
+                dto=None,
+                return_dto=None,
+                opt={PUBLIC_OPT: True},
+            ),
             render_plugins=[ScalarRenderPlugin()],
             components=Components(
                 security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer")}

@@ -1,5 +1,11 @@
 """Bearer-token authentication for every route except the public ones.
 
+A route is public when, and only when, its handler (or the router it hangs from) is
+marked ``exclude_from_auth=True``, which Litestar keeps in the handler's ``opt``; this
+middleware skips exactly those, and the OpenAPI document lists them with no security
+requirement. There is no list of public paths: ``tests/auth/api/test_public_routes.py``
+fails if any route answers without a token while unmarked.
+
 ``/metrics`` is not public: it takes an API token (the route wants an admin) or, when
 ``OMS_METRICS_TOKEN`` is set, that token, which opens nothing else.
 """
@@ -15,7 +21,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from oms.auth import scraper
 from oms.auth.services.resolver import TokenResolver
 
-PUBLIC_PATHS = {"/health", "/ready", "/schema"}
+# The ``opt`` key that marks a public route (Litestar's default for this middleware).
+PUBLIC_OPT = "exclude_from_auth"
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
