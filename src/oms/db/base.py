@@ -21,10 +21,12 @@ class Base(DeclarativeBase):
 
 
 def created_at_column() -> Mapped[datetime]:
+    """A NOT NULL timestamptz column the database sets to now() on insert."""
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
 def updated_at_column() -> Mapped[datetime]:
+    """Like ``created_at_column``, and set to now() again by every ORM update."""
     return mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
     )

@@ -22,6 +22,7 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    """Alembic's config for our migrations folder, with ``url`` when given (else env.py's)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     if url:
@@ -30,18 +31,23 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    """The newest revision in the migrations folder (no database needed); None if there is none."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate up to ``revision`` under env.py's advisory lock, so racing replicas wait."""
     await _with_connection(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
+    """Migrate the database down to ``revision`` (``base``: empty) and commit."""
     await _with_connection(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; None if it was never migrated."""
+
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
