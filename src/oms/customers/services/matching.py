@@ -44,6 +44,7 @@ class Known(NamedTuple):
 
 
 def match_params(email: str | None, phone: str | None) -> dict[str, str | None]:
+    """``:ek`` and ``:pk``, the normalised email and phone keys (None where not given)."""
     return {"ek": email_key(email), "pk": phone_key(phone)}
 
 

@@ -158,6 +158,7 @@ async def search_customers(
 async def get_customer(
     session: AsyncSession, principal: Principal, customer_id: uuid.UUID, *, orders_limit: int
 ) -> CustomerProfile:
+    """The profile and latest ``orders_limit`` orders if the token may read it; else NotFound."""
     require(principal, Action.READ_CUSTOMERS)
     row = (
         await session.execute(

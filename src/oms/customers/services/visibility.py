@@ -68,6 +68,7 @@ def scope_params(location_ids: frozenset[int], actor: str) -> dict[str, object]:
 
 
 async def live_grant(conn: AsyncConnection, token_id: int, customer_id: uuid.UUID) -> Grant | None:
+    """The token's unexpired grant to read this customer, the latest-ending one; None if none."""
     row = (await conn.execute(_LIVE_GRANT, {"token": token_id, "customer": customer_id})).first()
     return Grant(row.id, row.via) if row is not None else None
 
@@ -75,6 +76,7 @@ async def live_grant(conn: AsyncConnection, token_id: int, customer_id: uuid.UUI
 async def grant_access(
     conn: AsyncConnection, token_id: int, customer_id: uuid.UUID, via: str, minutes: int
 ) -> None:
+    """Let the token read the customer for ``minutes``: extends a live grant, else adds one."""
     await conn.execute(
         _GRANT,
         {
