@@ -89,6 +89,7 @@ async def store(
     body: bytes,
     headers: dict[str, str] | None = None,
 ) -> None:
+    """Record the response under a key claimed earlier in this transaction (a claim to fill)."""
     await session.execute(
         _STORE,
         {

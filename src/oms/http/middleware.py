@@ -22,6 +22,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def request_id_middleware_factory(log_requests: bool) -> Any:
+    """Middleware: X-Request-ID in and out (ours when absent or odd), and one log line a request."""
+
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP:

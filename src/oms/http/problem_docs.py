@@ -97,6 +97,7 @@ def document_problems(app: Litestar) -> None:
 
 
 def problem_statuses(path: str, handler: HTTPRouteHandler) -> set[int]:
+    """The problem statuses ``handler`` at ``path`` may answer, by the rules above."""
     statuses = {400, 503}
     public = bool(handler.opt.get("exclude_from_auth"))
     if not public and path not in SYSTEM_PATHS:

@@ -89,6 +89,7 @@ def problem_response(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
+    """An RFC 9457 problem+json response; ``type`` is the page explaining ``code``."""
     body = Problem(
         type=problem_type_uri(request, code),
         title=title,
@@ -119,6 +120,7 @@ def domain_status(error: type[errors.DomainError]) -> int:
 def domain_error_handler(
     request: Request[Any, Any, Any], exc: errors.DomainError
 ) -> Response[Problem]:
+    """A DomainError as its problem: status by ``DOMAIN_STATUS``, Retry-After when it has one."""
     status = domain_status(type(exc))
     retry_after = getattr(exc, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
@@ -130,6 +132,7 @@ def domain_error_handler(
 def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Problem]:
+    """A decoding failure as 400 ``validation_error``, listing each issue in ``errors``."""
     extra = exc.extra if isinstance(exc.extra, list) else None
     issues = [e for e in (extra or []) if isinstance(e, dict)]
     detail: str | None = exc.detail
@@ -146,6 +149,7 @@ def validation_error_handler(
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    """Litestar's HTTP errors as problems (an undecodable body: 400 ``malformed_json``)."""
     code, title = HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
     if exc.status_code == HTTP_400_BAD_REQUEST:
         # Not a ValidationException: the body could not even be decoded.
@@ -178,6 +182,7 @@ UNAVAILABLE_RETRY_AFTER = "5"
 def database_error_handler(
     request: Request[Any, Any, Any], exc: DBAPIError | PostgresError
 ) -> Response[Problem]:
+    """Database errors by SQLSTATE: 503 busy or unavailable, 422, 400 or 409; else a 500."""
     orig = getattr(exc, "orig", exc)
     sqlstate = getattr(orig, "sqlstate", None) or ""
     if sqlstate in _BUSY_STATES:
@@ -231,6 +236,7 @@ def database_unavailable_handler(
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Log the error with its traceback; answer 500 ``internal_error`` saying nothing more."""
     log.exception("unhandled error", exc_info=exc)
     return problem_response(
         request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
