@@ -87,6 +87,7 @@ class AuditReport(Output, frozen=True):
 
 
 async def run_audit(session: AsyncSession, limit: int = 100) -> AuditReport:
+    """Compare levels with the ledger and the holds in one snapshot; first in its transaction."""
     # One snapshot for all three queries, so concurrent writes cannot fake a mismatch.
     await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
     ledger = (await session.execute(_LEDGER_MISMATCHES, {"limit": limit})).mappings().all()

@@ -82,6 +82,7 @@ _READ_RUN = text(
 
 
 def format_for_media_type(media_type: str) -> str:
+    """The import format for a Content-Type (parameters ignored); InvalidInput if none."""
     fmt = MEDIA_TYPES.get(media_type.split(";", 1)[0].strip().lower())
     if fmt is None:
         raise InvalidInput(f"no import format for {media_type!r}")
@@ -94,6 +95,7 @@ async def import_for(
     chunks: AsyncIterator[bytes],
     fmt: str,
 ) -> ImportSummary:
+    """Import the stream as this token (IMPORT_STOCK needed); the run's summary."""
     require(principal, Action.IMPORT_STOCK)
     return await import_stream(sessionmaker, chunks, fmt, principal.actor)
 
@@ -148,6 +150,7 @@ async def _finish(
 async def get_import(
     session: AsyncSession, principal: Principal, import_id: uuid.UUID
 ) -> ImportSummary:
+    """An import run's summary (IMPORT_STOCK needed); NotFound if there is none."""
     require(principal, Action.IMPORT_STOCK)
     return await _read(session, import_id)
 

@@ -47,6 +47,7 @@ class Batch:
 
 
 def shown(value: object) -> str:
+    """``repr(value)`` cut to ``_SHOWN`` characters, for quoting a bad value in a row error."""
     text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
