@@ -308,6 +308,7 @@ def may_place_order_on(principal: Principal, *, channel: str, staff_orders: bool
 
 
 def require_place_order_on(principal: Principal, *, channel: str, staff_orders: bool) -> None:
+    """Forbidden unless ``may_place_order_on`` allows this token to order on the channel."""
     if not may_place_order_on(principal, channel=channel, staff_orders=staff_orders):
         raise Forbidden(
             f"channel {channel!r} does not take orders from role {_named(principal)!r}",

@@ -37,6 +37,7 @@ def normalise(raw: str) -> str:
 
 
 def is_valid(raw: str) -> bool:
+    """Whether ``normalise`` accepts ``raw``: 8, 12, 13 or 14 digits with a right check digit."""
     try:
         normalise(raw)
     except InvalidGtin:

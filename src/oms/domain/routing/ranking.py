@@ -117,6 +117,7 @@ def fill(avail: Mapping[int, int], demand: Sequence[Demand]) -> Fill:
 
 
 def need(demand: Sequence[Demand]) -> dict[int, int]:
+    """Units wanted per SKU id, summed over the demand's lines."""
     totals: dict[int, int] = {}
     for d in demand:
         totals[d.sku_id] = totals.get(d.sku_id, 0) + d.quantity
