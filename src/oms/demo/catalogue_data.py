@@ -333,6 +333,7 @@ CHK-BAG | PL | Chalk Bag                              | -           |      | BLK
 
 
 def size_label(code: str) -> str:
+    """The readable label of a size code (``UK8`` is "UK 8"); the code itself if it has none."""
     return _SIZE_LABELS.get(code, code)
 
 
