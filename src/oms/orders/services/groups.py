@@ -43,6 +43,7 @@ def from_request(
     sku_ids: Mapping[str, int],
     pickup_ids: Mapping[str, int],
 ) -> list[Group]:
+    """One group per stored delivery of a new order (by index), with its lines' demand."""
     demand: dict[int, list[Demand]] = defaultdict(list)
     for line_no, line in enumerate(data.lines, start=1):
         demand[line.delivery].append(Demand(line_no, sku_ids[line.sku], line.quantity))
