@@ -46,7 +46,7 @@ from oms.fulfilment.services.transitions import Changes, apply_transition
 from oms.inventory.services.ledger import Source
 from oms.notifications.services.messages import queue_notification
 from oms.orders.schemas import FulfilmentOut
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.reservation import consume_all
 
 _STORE_AND_CUSTOMER = text(
@@ -160,7 +160,7 @@ async def _wrong_code(
     await record_event(
         session,
         row.order_id,
-        "fulfilment.pickup_code_wrong",
+        EventKind.FULFILMENT_PICKUP_CODE_WRONG,
         principal.actor,
         fulfilment_id=row.id,
         detail={**facts, "attempts_left": left},
@@ -169,7 +169,7 @@ async def _wrong_code(
         await record_event(
             session,
             row.order_id,
-            "fulfilment.pickup_code_locked",
+            EventKind.FULFILMENT_PICKUP_CODE_LOCKED,
             principal.actor,
             fulfilment_id=row.id,
             detail=facts,
@@ -202,7 +202,7 @@ async def unlock_pickup_code(
     await record_event(
         session,
         row.order_id,
-        "fulfilment.pickup_code_unlocked",
+        EventKind.FULFILMENT_PICKUP_CODE_UNLOCKED,
         principal.actor,
         fulfilment_id=row.id,
         detail={

@@ -36,7 +36,7 @@ from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.stock import MovementKind
 from oms.fulfilment.schemas import ReturnIn, ReturnLineOut, ReturnList, ReturnOut
 from oms.inventory.services.ledger import Source, add_on_hand
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.order_access import order_access, record_access
 from oms.orders.services.status import refresh_status
 
@@ -161,7 +161,7 @@ async def create_return(
     await record_event(
         session,
         order_id,
-        "order.returned",
+        EventKind.ORDER_RETURNED,
         principal.actor,
         detail={
             "return_id": str(return_id),

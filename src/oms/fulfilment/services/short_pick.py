@@ -43,7 +43,7 @@ from oms.inventory.services.ledger import Source, add_on_hand, set_on_hand
 from oms.inventory.services.ledger_orders import flag_for_count
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.allocation import allocate_open_units
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.reservation import release_all, release_units
 from oms.orders.services.status import refresh_status
 
@@ -112,7 +112,7 @@ async def _short(
     await record_event(
         session,
         row.order_id,
-        "fulfilment.short_picked",
+        EventKind.FULFILMENT_SHORT_PICKED,
         actor,
         fulfilment_id=row.id,
         detail={"location": row.location_code, "lines": done, "note": note},
@@ -208,7 +208,7 @@ async def _short_on_fed_pickup(
     await record_event(
         session,
         pickup.order_id,
-        "fulfilment.short_picked",
+        EventKind.FULFILMENT_SHORT_PICKED,
         actor,
         fulfilment_id=pickup.id,
         detail={"location": pickup.location_code, "lines": moved, "reason": "transfer_short"},

@@ -33,7 +33,7 @@ from oms.fulfilment.services.records import (
 from oms.fulfilment.services.short_pick import add_short, reject_if_empty
 from oms.inventory.services.ledger import Source
 from oms.orders.services.allocation import allocate_open_units
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.reservation import reserve_into
 from oms.orders.services.status import refresh_status
 
@@ -58,7 +58,7 @@ async def on_transfer_received(
         await record_event(
             session,
             sender.order_id,
-            "fulfilment.transfer_received",
+            EventKind.FULFILMENT_TRANSFER_RECEIVED,
             actor,
             fulfilment_id=sender.id,
             detail={
@@ -90,7 +90,7 @@ async def on_transfer_received(
     await record_event(
         session,
         pickup.order_id,
-        "fulfilment.transfer_arrived",
+        EventKind.FULFILMENT_TRANSFER_ARRIVED,
         actor,
         fulfilment_id=pickup.id,
         detail={
@@ -123,7 +123,7 @@ async def _short_missing(
     await record_event(
         session,
         pickup.order_id,
-        "fulfilment.short_picked",
+        EventKind.FULFILMENT_SHORT_PICKED,
         actor,
         fulfilment_id=pickup_id,
         detail={"location": pickup.location_code, "lines": shorted, "reason": "lost_in_transit"},

@@ -26,7 +26,7 @@ from oms.fulfilment.services.records import (
 )
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import FulfilmentOut
-from oms.orders.services.events import record_event
+from oms.orders.services.events import entered, record_event
 from oms.orders.services.reservation import release_all
 from oms.orders.services.status import refresh_status
 
@@ -102,7 +102,7 @@ async def apply_transition(
     await record_event(
         session,
         row.order_id,
-        f"fulfilment.{target}",
+        entered(target),
         actor,
         fulfilment_id=row.id,
         detail={"from": row.state, "location": row.location_code, **(detail or {})},

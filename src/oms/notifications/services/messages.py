@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import NotFound
 from oms.notifications.services.templates import render
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.outbox.writer import enqueue_after_commit
 
 ACTOR = "system:notifications"
@@ -69,7 +69,7 @@ async def queue_notification(
         await record_event(
             session,
             order_id,
-            "notification.skipped",
+            EventKind.NOTIFICATION_SKIPPED,
             ACTOR,
             detail={"kind": kind, "reason": "no_email"},
         )

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from oms.channels.services.policy import channel_policy
 from oms.domain.routing import Candidate, Plan
 from oms.orders.services import groups as group_builder
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.planning import plan_and_write, read_candidates
 from oms.orders.services.routing_sql import ALLOCATE
 from oms.orders.services.status import refresh_status
@@ -179,7 +179,7 @@ async def _settle_remainder(
         await record_event(
             conn,
             order_id,
-            "order.backordered",
+            EventKind.ORDER_BACKORDERED,
             actor,
             detail={"lines": {str(k): v for k, v in short.items()}},
         )
@@ -187,7 +187,7 @@ async def _settle_remainder(
         await record_event(
             conn,
             order_id,
-            "order.lines_cancelled",
+            EventKind.ORDER_LINES_CANCELLED,
             actor,
             detail={"lines": {str(k): v for k, v in short.items()}, "reason": "no_stock"},
         )

@@ -22,7 +22,7 @@ from oms.domain.order_status import LIVE_STATES
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import MAX_AMOUNT, CancelIn, EditIn, OrderOut, check_total
 from oms.orders.services.edit_growth import allocate_growth
-from oms.orders.services.events import record_event
+from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.queries import get_order_out, may_see
 from oms.orders.services.reservation import release_all, release_units
 from oms.orders.services.status import refresh_status
@@ -79,7 +79,7 @@ async def cancel(
     await record_event(
         conn,
         order_id,
-        "order.cancelled" if data.lines is None else "order.lines_cancelled",
+        EventKind.ORDER_CANCELLED if data.lines is None else EventKind.ORDER_LINES_CANCELLED,
         principal.actor,
         detail={"reason": data.reason, "lines": {str(k): v for k, v in wanted.items() if v}},
     )
@@ -138,7 +138,7 @@ async def edit(
     await record_event(
         conn,
         order_id,
-        "order.edited",
+        EventKind.ORDER_EDITED,
         principal.actor,
         detail={"lines": {str(c.line_no): c.quantity for c in data.lines}},
     )
@@ -285,7 +285,7 @@ async def _cancel_fulfilment(
         await record_event(
             conn,
             order_id,
-            "fulfilment.cancelled",
+            EventKind.FULFILMENT_CANCELLED,
             source.actor,
             fulfilment_id=fulfilment_id,
             detail={"reason": source.reason},

@@ -30,6 +30,7 @@ from oms.domain.access import (
     require,
 )
 from oms.domain.errors import NotFound
+from oms.orders.services.events import EventKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ _WORKS_HERE = text("".join(("SELECT ", WORKS_HERE_SQL, " FROM sales_order o WHER
 _ACCESSED = text(
     """
     INSERT INTO order_event (order_id, kind, actor, detail)
-    SELECT :id, 'order.accessed_by_staff', :actor, jsonb_build_object(
+    SELECT :id, CAST(:kind AS text), :actor, jsonb_build_object(
                'via', 'customer_lookup',
                'looked_up_by', CAST(:via AS text),
                'grant_id', CAST(:grant_id AS text),
@@ -73,7 +74,7 @@ _ACCESSED = text(
                                FROM location WHERE id = ANY(:scope)))
      WHERE NOT EXISTS (
            SELECT 1 FROM order_event
-            WHERE order_id = :id AND kind = 'order.accessed_by_staff'
+            WHERE order_id = :id AND kind = CAST(:kind AS text)
               AND detail ->> 'grant_id' = CAST(:grant_id AS text))
     """
 )
@@ -113,6 +114,7 @@ async def record_access(
         _ACCESSED,
         {
             "id": order_id,
+            "kind": EventKind.ORDER_ACCESSED_BY_STAFF.value,
             "actor": principal.actor,
             "via": access.grant.via,
             "grant_id": str(access.grant.id),

@@ -32,6 +32,7 @@ from oms.domain.errors import InsufficientStock, InvalidInput, NotFound
 from oms.domain.routing import Candidate, Plan, available_in_network
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
+from oms.orders.services.events import EventKind
 from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
 from oms.orders.services.queries import get_order_out, placed_order_out
 from oms.orders.services.resend import answer_resend, intake_fingerprint
@@ -166,12 +167,18 @@ async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> P
             "status": "backordered" if short else "open",
         }
 
-    def events(plan_: Plan) -> list[tuple[str, dict[str, Any]]]:
-        placed = ("order.placed", {"channel": data.channel, "total": total, "currency": currency})
+    def events(plan_: Plan) -> list[tuple[EventKind, dict[str, Any]]]:
+        placed = (
+            EventKind.ORDER_PLACED,
+            {"channel": data.channel, "total": total, "currency": currency},
+        )
         short = _unallocated_by_line(plan_)
         if not short:
             return [placed]
-        return [placed, ("order.backordered", {"lines": {str(k): v for k, v in short.items()}})]
+        return [
+            placed,
+            (EventKind.ORDER_BACKORDERED, {"lines": {str(k): v for k, v in short.items()}}),
+        ]
 
     written = await plan_and_write(
         conn,

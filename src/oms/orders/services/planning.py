@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.domain.errors import Contended
 from oms.domain.routing import Allocation, Candidate, Group, Plan, Policy, plan
+from oms.orders.services.events import EventKind
 from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS
 
 # A lost race re-plans from fresh figures; the last attempt first locks every candidate
@@ -155,7 +156,7 @@ def plan_params(
         "fl_sku": [r[2] for r in fulfilment_lines],
         "fl_quantity": [r[3] for r in fulfilment_lines],
         "e_fulfilment": [f.id for f in fulfilments],
-        "e_kind": ["fulfilment.created"] * len(fulfilments),
+        "e_kind": [EventKind.FULFILMENT_CREATED] * len(fulfilments),
         "e_detail": [
             json.dumps(
                 {
@@ -181,7 +182,7 @@ async def plan_and_write(
     sku_ids: Sequence[int],
     always: Sequence[int],
     accept: Callable[[Plan, list[Candidate]], dict[str, Any]],
-    extra_events: Callable[[Plan], list[tuple[str, dict[str, Any]]]] = lambda _: [],
+    extra_events: Callable[[Plan], list[tuple[EventKind, dict[str, Any]]]] = lambda _: [],
 ) -> Written | None:
     """Plan, then write under a savepoint; re-plan with fresh figures on a lost race.
 

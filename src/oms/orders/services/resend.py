@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.domain.fingerprint import fingerprint
 from oms.orders.schemas import OrderIn
-
-EVENT = "order.duplicate_with_different_body"
+from oms.orders.services.events import EventKind
 
 _FINGERPRINT = text("SELECT intake_fingerprint FROM sales_order WHERE id = :id")
 # The lock makes concurrent resends of the same different body record it once: the second
@@ -50,6 +49,12 @@ async def answer_resend(
         return False
     await conn.execute(_LOCK, {"id": order_id})
     await conn.execute(
-        _RECORD, {"id": order_id, "kind": EVENT, "actor": actor, "hex": intake.hex()}
+        _RECORD,
+        {
+            "id": order_id,
+            "kind": EventKind.ORDER_DUPLICATE_WITH_DIFFERENT_BODY.value,
+            "actor": actor,
+            "hex": intake.hex(),
+        },
     )
     return True

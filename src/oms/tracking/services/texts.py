@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oms.orders.services.events import EventKind
+
 ORDER_STATUS = {
     "open": "In progress",
     "backordered": "Waiting for stock",
@@ -53,40 +55,40 @@ def timeline_text(
     ``method`` is the method of the fulfilment the event is about; ``location`` its
     location's name and ``destination`` the store a transfer goes to.
     """
-    if kind.startswith("order."):
-        return _ORDER_EVENTS.get(kind)
-    if not kind.startswith("fulfilment.") or method is None:
+    if kind in _ORDER_EVENTS:
+        return _ORDER_EVENTS[kind]
+    if method is None:  # an order event not listed, or not about a fulfilment
         return None
-    step = kind.removeprefix("fulfilment.")
     if method == "transfer":
         # Stock moving between our sites for a pickup: the customer sees only its journey.
-        if step == "shipped":
+        if kind == EventKind.FULFILMENT_SHIPPED:
             return TimelineText("on_way_to_store", f"On its way to {destination or 'the store'}")
         return None
-    if step in ("transfer_arrived", "transfer_received"):
+    if kind in (EventKind.FULFILMENT_TRANSFER_ARRIVED, EventKind.FULFILMENT_TRANSFER_RECEIVED):
         return TimelineText("arrived_at_store", f"Arrived at {location or 'the store'}")
-    if step == "picking":
+    if kind == EventKind.FULFILMENT_PICKING:
         return TimelineText("preparing", "We are preparing your items")
-    if step == "packed":
+    if kind == EventKind.FULFILMENT_PACKED:
         return TimelineText("packed", "Packed")
-    if step == "shipped" and method == "ship":
+    if kind == EventKind.FULFILMENT_SHIPPED and method == "ship":
         return TimelineText("shipped", "Shipped")
-    if step == "ready_for_pickup":
+    if kind == EventKind.FULFILMENT_READY_FOR_PICKUP:
         return TimelineText("ready_for_pickup", f"Ready to collect at {location or 'the store'}")
-    if step == "picked_up":
+    if kind == EventKind.FULFILMENT_PICKED_UP:
         return TimelineText("collected", "Collected")
-    if step == "cancelled":
+    if kind == EventKind.FULFILMENT_CANCELLED:
         return TimelineText("cancelled", "Part of your order was cancelled")
     return None
 
 
-_ORDER_EVENTS = {
-    "order.placed": TimelineText("placed", "Order placed"),
-    "order.backordered": TimelineText(
+# Keyed by member; a stored kind (plain text) finds its entry, as a StrEnum hashes by value.
+_ORDER_EVENTS: dict[str, TimelineText] = {
+    EventKind.ORDER_PLACED: TimelineText("placed", "Order placed"),
+    EventKind.ORDER_BACKORDERED: TimelineText(
         "backordered", "Some items are waiting for stock; we will send them when they arrive"
     ),
-    "order.edited": TimelineText("changed", "Order changed"),
-    "order.lines_cancelled": TimelineText("items_cancelled", "Some items were cancelled"),
-    "order.cancelled": TimelineText("cancelled", "Order cancelled"),
-    "order.returned": TimelineText("returned", "Return received"),
+    EventKind.ORDER_EDITED: TimelineText("changed", "Order changed"),
+    EventKind.ORDER_LINES_CANCELLED: TimelineText("items_cancelled", "Some items were cancelled"),
+    EventKind.ORDER_CANCELLED: TimelineText("cancelled", "Order cancelled"),
+    EventKind.ORDER_RETURNED: TimelineText("returned", "Return received"),
 }

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from oms.config import Settings
 from oms.domain.contact import email_key
 from oms.domain.errors import NotFound
+from oms.orders.services.events import EventKind
 from oms.tracking.schemas import (
     PickupStore,
     TimelineEntry,
@@ -231,10 +232,10 @@ def _fulfilment(f: Row[Any], order: Row[Any], *, show_code: bool) -> TrackedFulf
 def _timeline(events: Sequence[Row[Any]]) -> list[TimelineEntry]:
     # Cancelling the order cancels its fulfilments in the same transaction (same time):
     # the order's line says it all.
-    order_cancelled_at = {e.created_at for e in events if e.kind == "order.cancelled"}
+    order_cancelled_at = {e.created_at for e in events if e.kind == EventKind.ORDER_CANCELLED}
     entries = []
     for event in events:
-        if event.kind == "fulfilment.cancelled" and event.created_at in order_cancelled_at:
+        if event.kind == EventKind.FULFILMENT_CANCELLED and event.created_at in order_cancelled_at:
             continue
         said = timeline_text(
             event.kind,
