@@ -74,6 +74,7 @@ class TokenResolver:
         self._cache: dict[bytes, tuple[float, Principal | None]] = {}
 
     async def resolve(self, secret: str) -> Principal | None:
+        """The live token's principal, or None; either answer is cached for ``ttl`` seconds."""
         digest = hash_secret(secret)
         now = time.monotonic()
         cached = self._cache.get(digest)
@@ -86,6 +87,7 @@ class TokenResolver:
         return principal
 
     def forget_all(self) -> None:
+        """Drop every cached answer, so a revocation applies at once in this process."""
         self._cache.clear()
 
     async def _load(self, digest: bytes) -> Principal | None:
