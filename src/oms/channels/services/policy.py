@@ -31,6 +31,7 @@ class ChannelPolicy:
     staff_orders: bool  # store staff may place orders on the channel
 
     def routing(self) -> Policy:
+        """The part of the policy the pure routing engine reads."""
         return Policy(
             rules=self.routing_rules,
             max_split=self.max_split,
