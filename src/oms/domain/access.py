@@ -117,16 +117,20 @@ class Principal(msgspec.Struct, frozen=True):
 
     @property
     def actor(self) -> str:
+        """``role:name``, as ledger rows, events and imports record who acted."""
         return f"{self.role}:{self.name}"
 
     @property
     def is_scoped(self) -> bool:
+        """Whether the role acts only at the token's locations (store staff)."""
         return self.role in SCOPED_ROLES
 
     def may(self, action: Action) -> bool:
+        """Whether the role ever has ``action``, wherever it is done."""
         return action in _ROLE_ACTIONS.get(self.role, frozenset())
 
     def sees_location(self, location_id: int) -> bool:
+        """Whether the token acts at this location: any for unscoped roles, else its own."""
         return not self.is_scoped or location_id in self.location_ids
 
 

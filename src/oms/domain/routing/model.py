@@ -113,4 +113,5 @@ class Plan:
 
     @property
     def complete(self) -> bool:
+        """Whether every unit found a location (nothing left unallocated)."""
         return not self.unallocated

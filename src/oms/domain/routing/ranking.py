@@ -34,16 +34,20 @@ class Stock:
         self.eligible = eligible
 
     def available(self, cand: Candidate, sku_id: int) -> int:
+        """Units of the SKU the candidate has left after what this plan already took, at least 0."""
         left = cand.available.get(sku_id, 0) - self.units.get((cand.location_id, sku_id), 0)
         return max(0, left)
 
     def capacity_left(self, cand: Candidate) -> int:
+        """Allocations the candidate can still take today after this plan's (may be negative)."""
         return cand.capacity_left - self.capacity.get(cand.location_id, 0)
 
     def is_eligible(self, cand: Candidate) -> bool:
+        """Whether the channel lets this candidate fulfil (every location when unrestricted)."""
         return self.eligible is None or cand.location_id in self.eligible
 
     def point(self, cand: Candidate) -> Point:
+        """The candidate's coordinates, built once per location."""
         point = self.points.get(cand.location_id)
         if point is None:
             point = self.points[cand.location_id] = Point(cand.lat, cand.lon)
