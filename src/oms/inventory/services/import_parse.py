@@ -85,13 +85,16 @@ class RowParser:
 
     @property
     def pending(self) -> int:
+        """Rows and row errors parsed since the last ``take``."""
         return len(self._batch)
 
     def take(self) -> Batch:
+        """The rows and errors parsed so far; the parser starts a new batch."""
         batch, self._batch = self._batch, Batch()
         return batch
 
     def feed(self, data: bytes) -> None:
+        """Parse every complete line in ``data``; keep a partial last line for the next feed."""
         if not data:
             return
         if self._skipping:
@@ -116,6 +119,7 @@ class RowParser:
             self._skipping = True
 
     def finish(self) -> None:
+        """Parse the last unterminated line; InvalidInput for a CSV without even a header."""
         if self._skipping:
             self._skipping = False
             self.line += 1
