@@ -129,6 +129,7 @@ class SmtpSender:
         self._id_domain = domain or "oms.invalid"
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
+        """The email for a message; its Message-ID is the same on every retry of that message."""
         email = EmailMessage()
         email["From"] = self._from
         email["To"] = Address(addr_spec=message.recipient)
