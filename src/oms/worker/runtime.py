@@ -50,6 +50,7 @@ class JobRuntime:
         self._worker: dramatiq.Worker | None = None
 
     async def start(self) -> None:
+        """Start the outbox relay, and in embedded mode a dramatiq worker and the scheduler too."""
         if self.in_process:
             # Short idle timeout: the worker notices a stop request within a fraction of a second.
             self._worker = dramatiq.Worker(
