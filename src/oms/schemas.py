@@ -33,5 +33,13 @@ ReasonCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
-class Page(msgspec.Struct, frozen=True, kw_only=True):
+class Page(Output, frozen=True, kw_only=True):
+    """The one answer of every list route: ``items`` and ``next_cursor``.
+
+    Each page declares ``items: list[ItemOut]`` itself (a generic ``Page[T]`` would lose
+    the item type in the OpenAPI document). ``next_cursor`` goes back as ``cursor`` for
+    the next page; it is null on the last one. Routes take ``PageLimit`` and ``PageCursor``
+    (``oms.http.params``).
+    """
+
     next_cursor: str | None = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Any
 
 from oms.domain.errors import InvalidInput
@@ -31,3 +33,16 @@ def decode_cursor(cursor: str, *types: type[str] | type[int]) -> tuple[Any, ...]
     ):
         raise InvalidInput("cursor is not one this API returned", cursor=cursor)
     return tuple(key)
+
+
+def encode_time_key(at: datetime, row_id: uuid.UUID) -> str:
+    """The cursor of a list ordered by creation time, its id breaking ties."""
+    return encode_cursor(at.isoformat(), str(row_id))
+
+
+def decode_time_key(cursor: str) -> tuple[datetime, uuid.UUID]:
+    at, row_id = decode_cursor(cursor, str, str)
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except ValueError:
+        raise InvalidInput("cursor is not one this API returned", cursor=cursor) from None

@@ -10,7 +10,7 @@ import msgspec
 
 from oms.domain.stock import MAX_LINES
 from oms.orders.schemas import FulfilmentOut, FulfilmentState, LineNo, MinorUnits
-from oms.schemas import Input, LocationCode, Note, Output, Quantity, ReasonCode
+from oms.schemas import Input, LocationCode, Note, Output, Page, Quantity, ReasonCode
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
@@ -109,7 +109,7 @@ class PickupCodeStatus(Output, frozen=True, kw_only=True):
     attempts_left: int
 
 
-class FulfilmentQueue(Output, frozen=True, kw_only=True):
+class FulfilmentQueue(Page, frozen=True, kw_only=True):
     location: str
     states: list[FulfilmentState]
     items: list[FulfilmentCard]

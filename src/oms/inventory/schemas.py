@@ -17,6 +17,7 @@ from oms.schemas import (
     LocationCode,
     Note,
     Output,
+    Page,
     Quantity,
     ReasonCode,
     Reference,
@@ -143,14 +144,14 @@ class MovementOut(Output, frozen=True):
     created_at: datetime
 
 
-class MovementPage(Output, frozen=True):
+class MovementPage(Page, frozen=True):
     items: list[MovementOut]
+    # Deprecated: the last item's id, for the deprecated ``after_id``; use ``next_cursor``.
     next_after_id: int | None
 
 
-class LevelPage(Output, frozen=True):
+class LevelPage(Page, frozen=True):
     items: list[LevelOut]
-    next_cursor: str | None
 
 
 # ---- transfers ---------------------------------------------------------------------------
@@ -193,5 +194,5 @@ class TransferOut(Output, frozen=True):
     received_at: datetime | None
 
 
-class TransferList(Output, frozen=True):
+class TransferList(Page, frozen=True):
     items: list[TransferOut]

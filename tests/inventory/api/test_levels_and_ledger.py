@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.pages import read_all_pages
 from tests.support.stock import movements
 from tests.support.world import World
 
@@ -133,3 +134,30 @@ async def test_levels_and_movements_page_by_keyset(world: World) -> None:
         "/inventory/levels", params={"cursor": "not-a-cursor"}, headers=headers
     )
     assert bad.status_code == 422
+
+
+async def test_movements_page_by_cursor_and_after_id_stays_an_alias(world: World) -> None:
+    store = await world.location()
+    for _ in range(5):
+        await world.stock(await world.sku(), store, 1)
+    headers = await world.token("associate", (store,))
+
+    paged = await read_all_pages(
+        world.client, "/inventory/movements", headers, 2, location=store.code
+    )
+    ids = [item["id"] for item in paged]
+    assert len(ids) == len(set(ids)) == 5
+    assert ids == sorted(ids)
+
+    first = (
+        await world.client.get(
+            "/inventory/movements", params={"location": store.code, "limit": 2}, headers=headers
+        )
+    ).json()
+    assert first["next_after_id"] == ids[1]
+    both = await world.client.get(
+        "/inventory/movements",
+        params={"cursor": first["next_cursor"], "after_id": first["next_after_id"]},
+        headers=headers,
+    )
+    assert (both.status_code, both.json()["code"]) == (422, "invalid_input")

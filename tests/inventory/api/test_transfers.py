@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from oms.db.models import Location, Sku
+from tests.support.pages import read_all_pages
 from tests.support.world import World
 
 
@@ -305,3 +306,27 @@ async def test_who_may_send_receive_and_see(world: World) -> None:
     assert received.status_code == 200, received.text
     assert await world.level(sku, destination) == {"on_hand": 4, "reserved": 0, "safety_stock": 0}
     await world.assert_audit_clean()
+
+
+async def test_transfers_page_through_every_row_once(world: World) -> None:
+    warehouse, store = await world.location(kind="warehouse"), await world.location()
+    sku = await world.sku()
+    await world.stock(sku, warehouse, 10)
+    admin = await world.token("admin")
+    for _ in range(5):
+        assert (await _send(world, warehouse, store, [(sku, 1)], admin)).status_code == 201
+    whole = await world.client.get("/transfers", params={"location": warehouse.code}, headers=admin)
+    newest_first = [t["id"] for t in whole.json()["items"]]
+    assert len(newest_first) == 5
+
+    paged = await read_all_pages(world.client, "/transfers", admin, 2, location=warehouse.code)
+    assert [t["id"] for t in paged] == newest_first
+
+    # Transfers made at the same moment: the id orders them, and none is lost between pages.
+    async with world.sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE transfer SET created_at = now() WHERE from_location_id = :l"),
+            {"l": warehouse.id},
+        )
+    tied = await read_all_pages(world.client, "/transfers", admin, 2, location=warehouse.code)
+    assert [t["id"] for t in tied] == sorted(newest_first)

@@ -22,7 +22,7 @@ from oms.fulfilment.schemas import (
 )
 from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import Caller, DbSession
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 from oms.http.problems import domain_error_handler
 from oms.orders.schemas import FulfilmentOut, FulfilmentState
 
@@ -52,9 +52,16 @@ class FulfilmentController(Controller):
         states: Annotated[list[FulfilmentState] | None, QueryParameter(name="state")] = None,
         method: FromQuery[MethodFilter | None] = None,
         limit: PageLimit = 100,
+        cursor: PageCursor = None,
     ) -> FulfilmentQueue:
         return await queue.list_queue(
-            db_session, principal, location=location, states=states, method=method, limit=limit
+            db_session,
+            principal,
+            location=location,
+            states=states,
+            method=method,
+            limit=limit,
+            cursor=cursor,
         )
 
     @get("/{fulfilment_id:uuid}", summary="A fulfilment with its order and age")

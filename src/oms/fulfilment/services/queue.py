@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.services.refs import location_by_code
 from oms.domain.access import Action, Principal, require_at
+from oms.domain.cursors import decode_time_key, encode_time_key
 from oms.fulfilment.schemas import FulfilmentCard, FulfilmentQueue, PickLine, PickList
 from oms.fulfilment.services.records import (
     FulfilmentRow,
@@ -50,15 +51,24 @@ async def list_queue(
     states: Sequence[FulfilmentState] | None,
     method: str | None,
     limit: int,
+    cursor: str | None,
 ) -> FulfilmentQueue:
     found = await location_by_code(session, location, active_only=False)
     require_at(principal, Action.FULFIL, found.id, found.code)
     wanted = list(dict.fromkeys(states)) if states else list(OPEN_STATES)
-    rows = await queue_rows(session, found.id, wanted, method, limit)
+    after = decode_time_key(cursor) if cursor is not None else None
+    fetched = await queue_rows(session, found.id, wanted, method, limit + 1, after)
+    rows, more = fetched[:limit], len(fetched) > limit
     lines = await lines_of(session, [row.id for row in rows])
     now = datetime.now(UTC)
     items = [await _card(session, row, lines.get(row.id, []), now) for row in rows]
-    return FulfilmentQueue(location=found.code, states=wanted, items=items)
+    last = rows[-1] if more else None
+    return FulfilmentQueue(
+        location=found.code,
+        states=wanted,
+        items=items,
+        next_cursor=encode_time_key(last.created_at, last.id) if last is not None else None,
+    )
 
 
 async def get_card(

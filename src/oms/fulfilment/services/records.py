@@ -160,13 +160,18 @@ async def queue_rows(
     states: Sequence[str],
     method: str | None,
     limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[FulfilmentRow]:
-    """A location's fulfilments in the given states, oldest first."""
+    """A location's fulfilments in the given states, oldest first, from after the
+    (created_at, id) key ``after`` when given."""
     params: dict[str, Any] = {"location_id": location_id, "states": list(states), "limit": limit}
     where = "f.location_id = :location_id AND f.state = ANY(:states)"
     if method is not None:
         where += " AND f.method = :method"
         params["method"] = method
+    if after is not None:
+        where += " AND (f.created_at, f.id) > (:after_at, :after_id)"
+        params["after_at"], params["after_id"] = after
     statement = text(
         f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY f.created_at, f.id LIMIT :limit"
     )

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from oms.domain.stock import MovementKind
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import Creating
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 from oms.inventory.schemas import (
     AdjustmentIn,
     CountIn,
@@ -118,10 +118,7 @@ class InventoryController(Controller):
     @get(
         "/levels",
         summary="List stock levels",
-        description=(
-            "Store tokens see their own locations only. Pass `next_cursor` back as `cursor`"
-            " for the next page."
-        ),
+        description="Store tokens see their own locations only.",
     )
     async def list_levels(
         self,
@@ -131,7 +128,7 @@ class InventoryController(Controller):
         sku: FromQuery[str | None] = None,
         needs_count: FromQuery[bool | None] = None,
         limit: PageLimit = 100,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: PageCursor = None,
     ) -> LevelPage:
         return await levels.list_levels(
             db_session,
@@ -148,7 +145,8 @@ class InventoryController(Controller):
         summary="Read the stock ledger",
         description=(
             "Movements oldest first. Store tokens see their own locations only; another"
-            " location answers 404. Pass `next_after_id` back as `after_id` for the next page."
+            " location answers 404. `after_id` (with `next_after_id`) is deprecated: it is"
+            " the same key as `cursor`, which it may not accompany."
         ),
     )
     async def list_movements(
@@ -160,8 +158,14 @@ class InventoryController(Controller):
         kind: FromQuery[MovementKind | None] = None,
         ref_type: FromQuery[str | None] = None,
         ref_id: FromQuery[str | None] = None,
-        after_id: Annotated[int | None, QueryParameter(ge=0)] = None,
         limit: PageLimit = 100,
+        cursor: PageCursor = None,
+        after_id: Annotated[
+            int | None,
+            QueryParameter(
+                ge=0, description="Deprecated: use `cursor`", schema_extra={"deprecated": True}
+            ),
+        ] = None,
     ) -> MovementPage:
         return await levels.list_movements(
             db_session,
@@ -171,6 +175,7 @@ class InventoryController(Controller):
             kind=kind,
             ref_type=ref_type,
             ref_id=ref_id,
+            cursor=cursor,
             after_id=after_id,
             limit=limit,
         )

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import Creating
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 from oms.inventory.schemas import TransferIn, TransferList, TransferOut, TransferReceiveIn
 from oms.inventory.services import transfers
 from oms.inventory.services.transfers import TransferStatus
@@ -50,9 +50,10 @@ class TransferController(Controller):
         location: FromQuery[str | None] = None,
         status: FromQuery[TransferStatus | None] = None,
         limit: PageLimit = 50,
+        cursor: PageCursor = None,
     ) -> TransferList:
         return await transfers.list_transfers(
-            db_session, principal, location=location, status=status, limit=limit
+            db_session, principal, location=location, status=status, limit=limit, cursor=cursor
         )
 
     @get("/{transfer_id:uuid}", summary="A transfer and its lines")

@@ -14,7 +14,7 @@ from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import InventoryLevel, Location, Sku, StockMovement
 from oms.domain.access import Action, Principal, require, require_at, require_visible
 from oms.domain.cursors import decode_cursor, encode_cursor
-from oms.domain.errors import NotFound
+from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.stock import MovementKind, available
 from oms.inventory.schemas import (
     LevelOut,
@@ -155,10 +155,16 @@ async def list_movements(
     kind: MovementKind | None,
     ref_type: str | None,
     ref_id: str | None,
+    cursor: str | None,
     after_id: int | None,
     limit: int,
 ) -> MovementPage:
-    """Ledger rows oldest first; ``next_after_id`` continues where this page stopped."""
+    """Ledger rows oldest first, in id order; ``next_cursor`` continues where this page
+    stopped. ``after_id`` is the deprecated spelling of the same key."""
+    if cursor is not None and after_id is not None:
+        raise InvalidInput("pass cursor or after_id, not both")
+    if cursor is not None:
+        (after_id,) = decode_cursor(cursor, int)
     location_ids = await _scope(session, principal, location, "location")
     m = StockMovement
     query = (
@@ -212,4 +218,9 @@ async def list_movements(
         )
         for row in page
     ]
-    return MovementPage(items=items, next_after_id=items[-1].id if more else None)
+    last_id = items[-1].id if more else None
+    return MovementPage(
+        items=items,
+        next_cursor=encode_cursor(last_id) if last_id is not None else None,
+        next_after_id=last_id,
+    )

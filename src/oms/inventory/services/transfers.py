@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, Protocol
 
-from sqlalchemy import Row, Select, or_, select, text
+from sqlalchemy import Row, Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location, Sku, Transfer, TransferLine
 from oms.domain.access import Action, Principal, require, require_at
+from oms.domain.cursors import decode_time_key, encode_time_key
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
 from oms.inventory.schemas import (
@@ -215,10 +216,22 @@ async def list_transfers(
     location: str | None,
     status: TransferStatus | None,
     limit: int,
+    cursor: str | None,
 ) -> TransferList:
-    """Newest first. With ``status=in_transit`` and a location: what is on its way to or from it."""
+    """Newest first. With ``status=in_transit`` and a location: what is on its way to or from it.
+
+    Transfers made in one transaction share a time, so the id orders those (ascending).
+    """
     require(principal, Action.READ_LOCATION_DETAIL)
-    query = _transfer_rows().order_by(Transfer.created_at.desc(), Transfer.id).limit(limit)
+    query = _transfer_rows().order_by(Transfer.created_at.desc(), Transfer.id).limit(limit + 1)
+    if cursor is not None:
+        at, after = decode_time_key(cursor)
+        query = query.where(
+            or_(
+                Transfer.created_at < at,
+                and_(Transfer.created_at == at, Transfer.id > after),
+            )
+        )
     if location is not None:
         location_id = (await location_by_code(session, location, active_only=False)).id
         query = query.where(
@@ -231,9 +244,13 @@ async def list_transfers(
         query = query.where(
             or_(Transfer.from_location_id.in_(scope), Transfer.to_location_id.in_(scope))
         )
-    rows = (await session.execute(query)).all()
+    found = (await session.execute(query)).all()
+    rows, more = found[:limit], len(found) > limit
     lines = await _lines_of(session, [row.id for row in rows])
-    return TransferList(items=[_to_out(row, lines.get(row.id, [])) for row in rows])
+    return TransferList(
+        items=[_to_out(row, lines.get(row.id, [])) for row in rows],
+        next_cursor=encode_time_key(rows[-1].created_at, rows[-1].id) if more else None,
+    )
 
 
 async def _visible_transfer(

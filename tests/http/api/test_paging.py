@@ -1,0 +1,97 @@
+"""One page contract on every list: ``limit`` and ``cursor`` in, ``items`` and
+``next_cursor`` out.
+
+The list routes are read from the OpenAPI document (every GET answering an array, or an
+object with an ``items`` array), so a new list is held to the contract without being
+named here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.world import World
+
+# Lists still answered whole, each until it is paged like the rest. The test fails when
+# one of them starts paging, so this list cannot go stale.
+NOT_PAGED_YET = {
+    "/channels": "a handful per retailer; channels own the route",
+    "/locations": "stores and warehouses of one retailer; catalogue owns the route",
+    "/tokens": "token administration; auth owns the route",
+    "/orders/{order_id}/events": "one order's timeline; orders own the route",
+    "/orders/{order_id}/routing": "one order's routing attempts; orders own the route",
+    "/orders/{order_id}/returns": "one order's returns",
+    "/problems": "the fixed registry of problem codes, public and cached",
+}
+
+
+def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    resolved: dict[str, Any] = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return resolved
+
+
+def _list_routes(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """path -> (the GET operation, its 200 JSON body schema) for every list."""
+    lists = {}
+    for path, item in document["paths"].items():
+        operation = item.get("get")
+        if operation is None:
+            continue
+        content = operation["responses"].get("200", {}).get("content", {})
+        if "application/json" not in content:
+            continue
+        body = _resolve(content["application/json"]["schema"], document)
+        items = body.get("properties", {}).get("items", {})
+        if body.get("type") == "array" or items.get("type") == "array":
+            lists[path] = (operation, body)
+    return lists
+
+
+async def test_every_list_route_takes_limit_and_cursor_and_answers_a_page(world: World) -> None:
+    document = (await world.client.get("/schema/openapi.json")).json()
+    lists = _list_routes(document)
+    # levels, movements, transfers, fulfilments, orders, customers, SKUs, plus the ones
+    # not paged yet: a list that stopped being recognised would drop out here.
+    assert len(lists) >= 7 + len(NOT_PAGED_YET), sorted(lists)
+
+    paged = {path: found for path, found in lists.items() if path not in NOT_PAGED_YET}
+    for path, (operation, body) in paged.items():
+        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert {"limit", "cursor"} <= query, (path, sorted(query))
+        assert body.get("type") == "object", (path, "a bare array is not a page")
+        properties = body["properties"]
+        assert properties["items"]["type"] == "array", path
+        cursor_types = {option.get("type") for option in properties["next_cursor"]["oneOf"]}
+        assert cursor_types == {"string", "null"}, (path, properties["next_cursor"])
+
+    for path in NOT_PAGED_YET:
+        assert path in lists, f"{path} is no longer a list: take it off NOT_PAGED_YET"
+        operation, body = lists[path]
+        pages = "next_cursor" in body.get("properties", {})
+        assert not pages, f"{path} pages now: take it off NOT_PAGED_YET"
+
+
+async def test_every_paged_list_refuses_a_cursor_it_did_not_issue(world: World) -> None:
+    document = (await world.client.get("/schema/openapi.json")).json()
+    store = await world.location()
+    admin = await world.token("admin")
+    probed = []
+    for path, (operation, _) in _list_routes(document).items():
+        if path in NOT_PAGED_YET or "{" in path:
+            continue
+        required = {
+            p["name"]: store.code
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        }
+        params = {**required, "cursor": "bm90IG91cnM"}  # base64 of "not ours"
+        response = await world.client.get(path, params=params, headers=admin)
+        assert (response.status_code, response.json()["code"]) == (422, "invalid_input"), (
+            path,
+            response.text,
+        )
+        probed.append(path)
+    assert len(probed) >= 7, probed
