@@ -19,7 +19,6 @@ from oms.notifications.services.messages import queue_notification
 
 log = logging.getLogger(__name__)
 
-CANCEL_UNCOLLECTED_PICKUPS = "cancel_uncollected_pickups"
 # A pickup is due days after it was ready: checking every quarter hour is plenty.
 SWEEP_SECONDS = 900.0
 ACTOR = "system:uncollected-pickups"

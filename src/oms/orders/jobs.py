@@ -12,8 +12,6 @@ from oms.orders.services.allocation import allocate_open_units
 
 log = logging.getLogger(__name__)
 
-ROUTE_BACKORDERS = "route_backorders"
-
 # Oldest first, so stock goes to whoever has waited longest; only orders some location
 # can now help (a line's SKU is sellable somewhere).
 _WAITING = text(

@@ -19,21 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
-from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, sweep_uncollected_pickups
+from oms.fulfilment.jobs import sweep_uncollected_pickups
 from oms.inventory.services.holds import release_expired_holds
 from oms.notifications import jobs as notification_jobs
-from oms.notifications.services import messages as notification_messages
 from oms.notifications.services.senders import sender_for
-from oms.orders.jobs import ROUTE_BACKORDERS, route_backorders
+from oms.orders.jobs import route_backorders
+from oms.outbox.messages import (
+    CancelUncollectedPickups,
+    ExpireHolds,
+    JobMessage,
+    PurgeIdempotencyKeys,
+    RouteBackorders,
+    SendNotification,
+)
 from oms.system.services.maintenance import purge_idempotency_keys
 from oms.tracking.services.ratelimit import purge_rate_limit_windows
 from oms.worker.broker import ensure_async_support
 
 log = logging.getLogger(__name__)
-
-EXPIRE_HOLDS = "expire_holds"
-PURGE_IDEMPOTENCY_KEYS = "purge_idempotency_keys"
-MAINTENANCE_QUEUE = "maintenance"
 
 
 class JobDatabase:
@@ -82,9 +85,8 @@ class _CloseDatabaseOnShutdown(Middleware):
 
 @dataclass(frozen=True)
 class ActorSpec:
-    name: str
+    message: type[JobMessage]  # the actor's name and queue, and the arguments it takes
     fn: Callable[..., Awaitable[Any]]
-    queue: str
     time_limit_ms: int
     # Periodic jobs: a message older than this is dropped (a newer tick does the same work).
     max_age_ms: int | None = None
@@ -135,31 +137,18 @@ def register_actors(
         await notification_jobs.send_notification(database.sessionmaker, sender, notification_id)
 
     specs = [
+        ActorSpec(SendNotification, send_notification, 120_000),
+        ActorSpec(ExpireHolds, expire_holds, 60_000, max_age_ms=300_000),
+        ActorSpec(RouteBackorders, route_waiting_orders, 120_000, max_age_ms=300_000),
         ActorSpec(
-            notification_messages.SEND_NOTIFICATION,
-            send_notification,
-            notification_messages.NOTIFICATIONS_QUEUE,
-            120_000,
+            CancelUncollectedPickups, cancel_uncollected_pickups, 120_000, max_age_ms=900_000
         ),
-        ActorSpec(EXPIRE_HOLDS, expire_holds, MAINTENANCE_QUEUE, 60_000, max_age_ms=300_000),
-        ActorSpec(
-            ROUTE_BACKORDERS, route_waiting_orders, MAINTENANCE_QUEUE, 120_000, max_age_ms=300_000
-        ),
-        ActorSpec(
-            CANCEL_UNCOLLECTED_PICKUPS,
-            cancel_uncollected_pickups,
-            MAINTENANCE_QUEUE,
-            120_000,
-            max_age_ms=900_000,
-        ),
-        ActorSpec(
-            PURGE_IDEMPOTENCY_KEYS, purge_keys, MAINTENANCE_QUEUE, 120_000, max_age_ms=3_600_000
-        ),
+        ActorSpec(PurgeIdempotencyKeys, purge_keys, 120_000, max_age_ms=3_600_000),
     ]
     actors: dict[str, dramatiq.Actor[..., Any]] = {}
     for spec in specs:
         options: dict[str, Any] = {
-            "queue_name": queue_prefix + spec.queue,
+            "queue_name": queue_prefix + spec.message.queue_name,
             "time_limit": spec.time_limit_ms,
             "max_retries": 5,
             "min_backoff": 1_000,
@@ -167,7 +156,8 @@ def register_actors(
         }
         if spec.max_age_ms is not None:
             options["max_age"] = spec.max_age_ms
-        actors[spec.name] = dramatiq.actor(actor_name=spec.name, broker=broker, **options)(spec.fn)
+        name = spec.message.actor_name
+        actors[name] = dramatiq.actor(actor_name=name, broker=broker, **options)(spec.fn)
     # Added after the AsyncIO middleware, so it runs before that one stops the loop.
     broker.add_middleware(_CloseDatabaseOnShutdown(database))
     return actors

@@ -17,9 +17,14 @@ from typing import Any
 import dramatiq
 
 from oms.config import Settings
-from oms.fulfilment.jobs import CANCEL_UNCOLLECTED_PICKUPS, SWEEP_SECONDS
-from oms.orders.jobs import ROUTE_BACKORDERS
-from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, PURGE_IDEMPOTENCY_KEYS
+from oms.fulfilment.jobs import SWEEP_SECONDS
+from oms.outbox.messages import (
+    CancelUncollectedPickups,
+    ExpireHolds,
+    JobMessage,
+    PurgeIdempotencyKeys,
+    RouteBackorders,
+)
 from oms.worker.broker import actor_queue, enqueue_blocking
 
 log = logging.getLogger(__name__)
@@ -32,20 +37,21 @@ MIN_SLEEP_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    actor_name: str
+    message: JobMessage
     every_seconds: float
-    kwargs: dict[str, Any]
+
+    @property
+    def actor_name(self) -> str:
+        return self.message.actor_name
 
 
 def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     """The jobs ``oms scheduler`` enqueues, each with its interval in seconds from the settings."""
     return [
-        PeriodicJob(EXPIRE_HOLDS, settings.hold_sweep_seconds, {}),
-        PeriodicJob(CANCEL_UNCOLLECTED_PICKUPS, SWEEP_SECONDS, {}),
-        PeriodicJob(ROUTE_BACKORDERS, settings.backorder_sweep_seconds, {}),
-        PeriodicJob(
-            PURGE_IDEMPOTENCY_KEYS, 3600.0, {"older_than_hours": settings.idempotency_ttl_hours}
-        ),
+        PeriodicJob(ExpireHolds(), settings.hold_sweep_seconds),
+        PeriodicJob(CancelUncollectedPickups(), SWEEP_SECONDS),
+        PeriodicJob(RouteBackorders(), settings.backorder_sweep_seconds),
+        PeriodicJob(PurgeIdempotencyKeys(older_than_hours=settings.idempotency_ttl_hours), 3600.0),
     ]
 
 
@@ -63,10 +69,10 @@ async def run_scheduler(settings: Settings, broker: dramatiq.Broker) -> None:
                 if now < next_due[index]:
                     continue
                 message: dramatiq.Message[Any] = dramatiq.Message(
-                    queue_name=actor_queue(broker, job.actor_name, MAINTENANCE_QUEUE),
+                    queue_name=actor_queue(broker, job.actor_name, job.message.queue_name),
                     actor_name=job.actor_name,
                     args=(),
-                    kwargs=job.kwargs,
+                    kwargs=job.message.payload(),
                     options={},
                 )
                 try:

@@ -10,11 +10,8 @@ from sqlalchemy import text
 
 from oms.config import Settings
 from oms.db.models import Location, Sku
-from oms.fulfilment.jobs import (
-    CANCEL_UNCOLLECTED_PICKUPS,
-    cancel_uncollected_pickups,
-    sweep_uncollected_pickups,
-)
+from oms.fulfilment.jobs import cancel_uncollected_pickups, sweep_uncollected_pickups
+from oms.outbox.messages import CancelUncollectedPickups
 from oms.worker.scheduler import periodic_jobs
 from tests.support.fulfilment import (
     Client,
@@ -146,7 +143,9 @@ async def test_concurrent_sweepers_cancel_each_pickup_once(client: Client, world
 async def test_the_periodic_job_is_scheduled_and_runs_in_batches(
     client: Client, world: World, settings: Settings
 ) -> None:
-    assert CANCEL_UNCOLLECTED_PICKUPS in {job.actor_name for job in periodic_jobs(settings)}
+    assert CancelUncollectedPickups.actor_name in {
+        job.actor_name for job in periodic_jobs(settings)
+    }
     due = [await _on_the_shelf(client, world, 2, 2.5, units=1) for _ in range(3)]
 
     await sweep_uncollected_pickups(world.sessionmaker, batch_size=1)

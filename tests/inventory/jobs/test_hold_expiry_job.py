@@ -19,14 +19,9 @@ from oms.config import Settings
 from oms.domain.access import Principal
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
+from oms.outbox.messages import MAINTENANCE_QUEUE, ExpireHolds, PurgeIdempotencyKeys
 from oms.worker import scheduler
-from oms.worker.actors import (
-    EXPIRE_HOLDS,
-    MAINTENANCE_QUEUE,
-    PURGE_IDEMPOTENCY_KEYS,
-    JobDatabase,
-    register_actors,
-)
+from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.scheduler import run_scheduler
 from tests.support.outbox import FlakyBroker, drain
 from tests.support.world import World
@@ -91,7 +86,7 @@ async def test_expire_holds_job_releases_only_expired_holds(
     worker.start()
     try:
         await asyncio.sleep(1.5)  # past the one-second expiry
-        actors[EXPIRE_HOLDS].send()
+        actors[ExpireHolds.actor_name].send()
         await asyncio.to_thread(broker.join, MAINTENANCE_QUEUE, timeout=30_000)
         await asyncio.to_thread(worker.join)
 
@@ -109,7 +104,7 @@ async def test_expire_holds_job_releases_only_expired_holds(
         assert [m["kind"] for m in await movements(world, later)] == ["reserve"]
 
         # Delivered twice (at least once): the second run finds nothing left to release.
-        actors[EXPIRE_HOLDS].send(batch_size=1)
+        actors[ExpireHolds.actor_name].send(batch_size=1)
         await asyncio.to_thread(broker.join, MAINTENANCE_QUEUE, timeout=30_000)
         assert len([m for m in await movements(world, expiring) if m["kind"] == "release"]) == 2
         assert (await world.level(a, store))["reserved"] == 1
@@ -133,8 +128,8 @@ async def test_scheduler_enqueues_each_periodic_job_on_its_period(
         await task
 
     messages = drain(broker, MAINTENANCE_QUEUE)
-    sweeps = [m for m in messages if m.actor_name == EXPIRE_HOLDS]
-    purges = [m for m in messages if m.actor_name == PURGE_IDEMPOTENCY_KEYS]
+    sweeps = [m for m in messages if m.actor_name == ExpireHolds.actor_name]
+    purges = [m for m in messages if m.actor_name == PurgeIdempotencyKeys.actor_name]
     assert 3 <= len(sweeps) <= 8, len(sweeps)
     assert [m.kwargs for m in purges] == [{"older_than_hours": 12}]  # hourly: once so far
     assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("scheduler")]
@@ -158,6 +153,6 @@ async def test_scheduler_retries_soon_when_the_broker_was_away(
     # Every job's period is an hour or more here; only the retry brings them back this soon.
     names = sorted(m.actor_name for m in drain(broker, MAINTENANCE_QUEUE))
     expected = sorted(job.actor_name for job in scheduler.periodic_jobs(settings))
-    assert EXPIRE_HOLDS in expected
-    assert PURGE_IDEMPOTENCY_KEYS in expected
+    assert ExpireHolds.actor_name in expected
+    assert PurgeIdempotencyKeys.actor_name in expected
     assert names == expected

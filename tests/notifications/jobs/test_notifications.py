@@ -26,12 +26,9 @@ from oms.db.engine import make_sessionmaker
 from oms.domain.errors import NotFound
 from oms.notifications import jobs
 from oms.notifications.jobs import SendFailed
-from oms.notifications.services.messages import (
-    NOTIFICATIONS_QUEUE,
-    SEND_NOTIFICATION,
-    queue_notification,
-)
+from oms.notifications.services.messages import queue_notification
 from oms.notifications.services.senders import OutgoingMessage, PermanentSendError
+from oms.outbox.messages import SendNotification
 from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.outbox import OutboxRelay
 from tests.support.outbox import isolated_database
@@ -132,7 +129,7 @@ async def outbox_for(sm: async_sessionmaker[AsyncSession], ids: list[int]) -> li
                 "SELECT actor_name, queue_name, payload FROM outbox"
                 " WHERE actor_name = :actor AND (payload->>'notification_id')::bigint = ANY(:ids)"
             ),
-            {"actor": SEND_NOTIFICATION, "ids": ids},
+            {"actor": SendNotification.actor_name, "ids": ids},
         )
         return [dict(row) for row in rows.mappings()]
 
@@ -150,7 +147,7 @@ class Pipeline:
         """Relay every committed job and wait until the worker has run them (and retries)."""
         while await self.relay.relay_once():
             pass
-        await asyncio.to_thread(self.broker.join, NOTIFICATIONS_QUEUE, timeout=30_000)
+        await asyncio.to_thread(self.broker.join, SendNotification.queue_name, timeout=30_000)
         await asyncio.to_thread(self.worker.join)
 
     async def close(self) -> None:
@@ -198,8 +195,8 @@ async def test_queue_renders_and_stores_a_pending_message_and_one_outbox_job(
     # The job carries only the id: the message itself stays in the database.
     assert await outbox_for(sm, [row["id"]]) == [
         {
-            "actor_name": SEND_NOTIFICATION,
-            "queue_name": NOTIFICATIONS_QUEUE,
+            "actor_name": SendNotification.actor_name,
+            "queue_name": SendNotification.queue_name,
             "payload": {"notification_id": row["id"]},
         }
     ]
@@ -268,7 +265,7 @@ async def test_log_sender_delivers_through_outbox_and_worker_exactly_once(
     assert "Leeds Briggate" in body
 
     # Delivered again (at least once): nothing is sent twice.
-    pipeline.actors[SEND_NOTIFICATION].send(notification_id=row["id"])
+    pipeline.actors[SendNotification.actor_name].send(notification_id=row["id"])
     await pipeline.run_jobs()
     again = [r for r in caplog.records if getattr(r, "notification_id", None) == row["id"]]
     assert len(again) == 1
@@ -304,7 +301,7 @@ async def test_smtp_sender_delivers_to_a_real_server_with_login(
         assert "Your pickup code: 483920" in body
         assert (row["status"], row["attempts"]) == ("sent", 1)
 
-        pipeline.actors[SEND_NOTIFICATION].send(notification_id=row["id"])
+        pipeline.actors[SendNotification.actor_name].send(notification_id=row["id"])
         await pipeline.run_jobs()
         assert len(sink.messages()) == 1
 

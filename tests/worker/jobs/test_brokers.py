@@ -33,9 +33,9 @@ from oms.db.engine import make_sessionmaker
 from oms.domain.access import Principal
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
-from oms.notifications.services.messages import NOTIFICATIONS_QUEUE
+from oms.outbox.messages import MAINTENANCE_QUEUE, NOTIFICATIONS_QUEUE, ExpireHolds
 from oms.outbox.writer import enqueue_after_commit
-from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, JobDatabase, register_actors
+from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.broker import (
     BrokerNotConfigured,
     SharedAsyncIO,
@@ -197,7 +197,7 @@ async def test_embedded_runtime_runs_relayed_jobs_and_stops_without_leaking_thre
     try:
         hold_id = await expired_hold(sm, world)  # after the start-up sweep
         async with sm() as session, session.begin():
-            enqueue_after_commit(session, EXPIRE_HOLDS, {"batch_size": 10})
+            enqueue_after_commit(session, ExpireHolds(batch_size=10))
         runtime.relay.nudge()
         await wait_until_expired(sm, hold_id)
     finally:
@@ -237,14 +237,17 @@ def test_run_worker_runs_jobs_until_sigterm_then_restores_signals(
 
     def drive() -> None:
         deadline = time.monotonic() + 10
-        while EXPIRE_HOLDS not in broker.actors or signal.getsignal(signal.SIGTERM) is previous:
+        while (
+            ExpireHolds.actor_name not in broker.actors
+            or signal.getsignal(signal.SIGTERM) is previous
+        ):
             if time.monotonic() > deadline:
                 outcome["error"] = "worker did not start"
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
             time.sleep(0.02)
         try:
-            broker.actors[EXPIRE_HOLDS].send(batch_size=50)
+            broker.actors[ExpireHolds.actor_name].send(batch_size=50)
             broker.join(MAINTENANCE_QUEUE, timeout=20_000)
             outcome["joined"] = True
         except Exception as exc:
@@ -273,7 +276,7 @@ async def test_scheduler_process_relays_the_outbox_and_schedules_until_stopped(
     before = set(threading.enumerate())
     task = asyncio.create_task(scheduler_main(settings, stop=stop, broker=broker))
     async with sm() as session, session.begin():
-        enqueue_after_commit(session, EXPIRE_HOLDS, {"batch_size": 3})
+        enqueue_after_commit(session, ExpireHolds(batch_size=3))
     deadline = time.monotonic() + 10
     while True:
         async with sm() as session:
@@ -289,7 +292,9 @@ async def test_scheduler_process_relays_the_outbox_and_schedules_until_stopped(
     await asyncio.wait_for(task, timeout=10)
     assert time.monotonic() - started < 3
 
-    kwargs = [m.kwargs for m in drain(broker, MAINTENANCE_QUEUE) if m.actor_name == EXPIRE_HOLDS]
+    kwargs = [
+        m.kwargs for m in drain(broker, MAINTENANCE_QUEUE) if m.actor_name == ExpireHolds.actor_name
+    ]
     assert {"batch_size": 3} in kwargs  # relayed from the outbox
     assert {} in kwargs  # the periodic sweep, sent at start
     await asyncio.sleep(0.1)
@@ -401,7 +406,7 @@ async def test_relay_worker_actor_round_trip_on_a_real_broker(
     relay = OutboxRelay(sm, producer, poll_seconds=60)
     try:
         async with sm() as session, session.begin():
-            enqueue_after_commit(session, EXPIRE_HOLDS, {"batch_size": 10})
+            enqueue_after_commit(session, ExpireHolds(batch_size=10))
         assert await relay.relay_once() == 1
         await wait_until_expired(sm, hold_id)
     finally:

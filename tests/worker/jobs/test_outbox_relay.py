@@ -11,7 +11,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import dramatiq
 import pytest
@@ -23,10 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_sessionmaker
+from oms.outbox.messages import MAINTENANCE_QUEUE, ExpireHolds, JobMessage
 from oms.outbox.writer import enqueue_after_commit
-from oms.worker.actors import EXPIRE_HOLDS, MAINTENANCE_QUEUE, JobDatabase, register_actors
+from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.outbox import OutboxRelay
 from tests.support.outbox import FlakyBroker, drain, isolated_database
+
+
+class Ping(JobMessage, frozen=True, kw_only=True):
+    """A job no actor here declares: the relay sends it to the queue its writer named."""
+
+    actor_name: ClassVar[str] = "ping"
+    queue_name: ClassVar[str] = "default"
+
+    n: int
 
 
 class SlowSends(Middleware):
@@ -75,10 +85,10 @@ async def outbox_rows(sm: async_sessionmaker[AsyncSession]) -> list[dict[str, An
         return [dict(row) for row in rows.mappings()]
 
 
-async def write(sm: async_sessionmaker[AsyncSession], *jobs: tuple[str, dict[str, Any]]) -> None:
+async def write(sm: async_sessionmaker[AsyncSession], *jobs: JobMessage) -> None:
     async with sm() as session, session.begin():
-        for actor_name, payload in jobs:
-            enqueue_after_commit(session, actor_name, payload)
+        for job in jobs:
+            enqueue_after_commit(session, job)
 
 
 def broker_with_actors(
@@ -100,7 +110,7 @@ async def test_only_a_committed_transaction_leaves_a_row(
 
     async def write_then_fail() -> None:
         async with sm() as session, session.begin():
-            enqueue_after_commit(session, "ping", {"n": 1})
+            enqueue_after_commit(session, Ping(n=1))
             assert session.info["outbox_written"] is True
             raise Abort
 
@@ -110,7 +120,7 @@ async def test_only_a_committed_transaction_leaves_a_row(
     assert await relay.relay_once() == 0
     assert broker.queues == {}
 
-    await write(sm, ("ping", {"n": 2}))
+    await write(sm, Ping(n=2))
     rows = await outbox_rows(sm)
     assert [(r["actor_name"], r["payload"], r["dispatched_at"]) for r in rows] == [
         ("ping", {"n": 2}, None)
@@ -125,12 +135,16 @@ async def test_relay_sends_committed_rows_to_their_actors_queue_and_marks_them(
 ) -> None:
     broker = broker_with_actors(settings, jobs_db[0])
     relay = OutboxRelay(sm, broker, poll_seconds=60)
-    await write(sm, (EXPIRE_HOLDS, {"batch_size": 7}), ("ping", {"n": 1}), ("ping", {"n": 2}))
+    await write(sm, ExpireHolds(batch_size=7), Ping(n=1), Ping(n=2))
 
     assert await relay.relay_once() == 3
     # A known actor goes to the queue it declares, whatever the writer guessed.
     [expire] = drain(broker, MAINTENANCE_QUEUE)
-    assert (expire.actor_name, expire.kwargs, expire.args) == (EXPIRE_HOLDS, {"batch_size": 7}, ())
+    assert (expire.actor_name, expire.kwargs, expire.args) == (
+        ExpireHolds.actor_name,
+        {"batch_size": 7},
+        (),
+    )
     pings = drain(broker, "default")
     assert [(m.actor_name, m.kwargs) for m in pings] == [("ping", {"n": 1}), ("ping", {"n": 2})]
     rows = await outbox_rows(sm)
@@ -147,7 +161,7 @@ async def test_concurrent_relays_never_send_a_row_twice(
     sm: async_sessionmaker[AsyncSession],
 ) -> None:
     total = 400
-    await write(sm, *(("ping", {"n": n}) for n in range(total)))
+    await write(sm, *(Ping(n=n) for n in range(total)))
     broker = StubBroker()
     slow = SlowSends()
     broker.add_middleware(slow)
@@ -180,7 +194,7 @@ async def test_broker_failure_keeps_rows_pending_for_the_next_pass(
     broker = FlakyBroker()
     broker.declare_queue("default")
     relay = OutboxRelay(sm, broker, poll_seconds=60)
-    await write(sm, *(("ping", {"n": n}) for n in range(3)))
+    await write(sm, *(Ping(n=n) for n in range(3)))
 
     broker.failing = True
     with pytest.raises(ConnectionClosed):
@@ -212,7 +226,7 @@ async def test_running_relay_retries_until_the_broker_is_back_then_stops_promptl
     relay = OutboxRelay(sm, broker, poll_seconds=0.02)
     before = set(threading.enumerate())
     task = asyncio.create_task(relay.run())
-    await write(sm, ("ping", {"n": 1}))
+    await write(sm, Ping(n=1))
     relay.nudge()
     await wait_for(lambda: broker.attempts >= 2)
     assert (await outbox_rows(sm))[0]["dispatched_at"] is None
@@ -236,7 +250,7 @@ async def test_nudge_relays_at_once_instead_of_at_the_next_poll(
     relay = OutboxRelay(sm, broker, poll_seconds=3600)
     task = asyncio.create_task(relay.run())
     await asyncio.sleep(0.1)  # the first pass found nothing; the next poll is an hour away
-    await write(sm, ("ping", {"n": 9}))
+    await write(sm, Ping(n=9))
     relay.nudge()
     await wait_for_async(sm, lambda rows: rows[0]["dispatched_at"] is not None)
     assert [m.kwargs for m in drain(broker, "default")] == [{"n": 9}]

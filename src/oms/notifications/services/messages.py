@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.domain.errors import NotFound
 from oms.notifications.services.templates import render
 from oms.orders.services.events import EventKind, record_event
+from oms.outbox.messages import SendNotification
 from oms.outbox.writer import enqueue_after_commit
 
 ACTOR = "system:notifications"
@@ -33,9 +34,6 @@ _INSERT = text(
 )
 _ORDER_EXISTS = text("SELECT 1 FROM sales_order WHERE id = :order_id")
 _TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order_id")
-
-SEND_NOTIFICATION = "send_notification"
-NOTIFICATIONS_QUEUE = "notifications"
 
 
 async def queue_notification(
@@ -74,6 +72,4 @@ async def queue_notification(
             detail={"kind": kind, "reason": "no_email"},
         )
         return
-    enqueue_after_commit(
-        session, SEND_NOTIFICATION, {"notification_id": notification_id}, NOTIFICATIONS_QUEUE
-    )
+    enqueue_after_commit(session, SendNotification(notification_id=notification_id))
