@@ -13,10 +13,14 @@ import enum
 import hmac
 import secrets
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 from oms.domain.errors import InvalidInput, InvalidState
 
+# The one definition of the fulfilment vocabulary. The table's CHECK constraints
+# (``db/models/fulfilment.py``), the API's ``FulfilmentOut`` (``orders/schemas.py``) and the
+# state lists SQL statements bind (``= ANY(:states)``) all come from here;
+# ``tests/domain/unit/test_fulfilment_vocabulary.py`` fails when one of them drifts.
 State = Literal[
     "pending",
     "picking",
@@ -28,10 +32,19 @@ State = Literal[
     "cancelled",
 ]
 Method = Literal["ship", "pickup", "transfer"]
+# In flow order (the order the CHECK constraints list them in).
+STATES: tuple[State, ...] = get_args(State)
+METHODS: tuple[Method, ...] = get_args(Method)
 
 # Where work is still to be done on the shelf: stock can still turn out to be short.
-WORK_STATES: frozenset[str] = frozenset({"pending", "picking", "packed"})
-FINAL_STATES: frozenset[str] = frozenset({"shipped", "picked_up", "rejected", "cancelled"})
+WORK_STATES: frozenset[State] = frozenset({"pending", "picking", "packed"})
+# Not final yet: the fulfilment still holds stock and still counts as coming.
+LIVE_STATES: frozenset[State] = frozenset({"pending", "picking", "packed", "ready_for_pickup"})
+# The customer has the goods.
+DELIVERED_STATES: frozenset[State] = frozenset({"shipped", "picked_up"})
+# Units that no longer count towards the order (given back or routed again).
+DEAD_STATES: frozenset[State] = frozenset({"rejected", "cancelled"})
+FINAL_STATES: frozenset[State] = DELIVERED_STATES | DEAD_STATES
 
 _COMMON: dict[str, tuple[str, ...]] = {
     "pending": ("picking", "rejected", "cancelled"),

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-LIVE_STATES = frozenset({"pending", "picking", "packed", "ready_for_pickup"})
-DELIVERED_STATES = frozenset({"shipped", "picked_up"})
-# Fulfilments whose units no longer count towards the order (given back or re-routed).
-DEAD_STATES = frozenset({"rejected", "cancelled"})
+from oms.domain.fulfilment_flow import DELIVERED_STATES, LIVE_STATES
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, TypeAlias
 
 import msgspec
 
 from oms.catalogue.schemas import Address, Latitude, Longitude, Name
+from oms.domain.fulfilment_flow import Method, State
 from oms.domain.stock import MAX_LINES
 from oms.schemas import Code, Input, LocationCode, Output, Quantity, ReasonCode
 
@@ -155,22 +156,15 @@ class FulfilmentLineOut(Output, frozen=True, kw_only=True):
     short: int
 
 
-FulfilmentState = Literal[
-    "pending",
-    "picking",
-    "packed",
-    "shipped",
-    "ready_for_pickup",
-    "picked_up",
-    "rejected",
-    "cancelled",
-]
+# The domain's vocabulary, so the API cannot name a state or method the table refuses.
+FulfilmentState: TypeAlias = State
+FulfilmentMethod: TypeAlias = Method
 
 
 class FulfilmentOut(Output, frozen=True, kw_only=True):
     id: uuid.UUID
     location: str
-    method: Literal["ship", "pickup", "transfer"]
+    method: FulfilmentMethod
     delivery: int
     state: FulfilmentState
     lines: list[FulfilmentLineOut]

@@ -2,8 +2,6 @@
 
 from oms.db.models.catalogue import Barcode, Location, Sku
 from oms.db.models.fulfilment import (
-    FULFILMENT_METHODS,
-    FULFILMENT_STATES,
     Fulfilment,
     FulfilmentLine,
     LocationDayLoad,
@@ -44,8 +42,6 @@ from oms.db.models.platform import (
 
 __all__ = [
     "CHANNEL_KINDS",
-    "FULFILMENT_METHODS",
-    "FULFILMENT_STATES",
     "MOVEMENT_KINDS",
     "ORDER_STATUSES",
     "ROLES",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -24,9 +24,7 @@ from oms.fulfilment.services import pickup, queue, shipping, short_pick, transit
 from oms.http.deps import Caller, DbSession
 from oms.http.params import PageCursor, PageLimit
 from oms.http.problems import domain_error_handler
-from oms.orders.schemas import FulfilmentOut, FulfilmentState
-
-MethodFilter = Literal["ship", "pickup", "transfer"]
+from oms.orders.schemas import FulfilmentMethod, FulfilmentOut, FulfilmentState
 
 _ILLEGAL = " A step the fulfilment's state does not allow is refused with 409 `invalid_state`."
 
@@ -50,7 +48,7 @@ class FulfilmentController(Controller):
         location: FromQuery[str],
         # ``state`` is a name Litestar reserves for the app state: read it under another.
         states: Annotated[list[FulfilmentState] | None, QueryParameter(name="state")] = None,
-        method: FromQuery[MethodFilter | None] = None,
+        method: FromQuery[FulfilmentMethod | None] = None,
         limit: PageLimit = 100,
         cursor: PageCursor = None,
     ) -> FulfilmentQueue:

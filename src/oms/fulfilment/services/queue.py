@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.catalogue.services.refs import location_by_code
 from oms.domain.access import Action, Principal, require_at
 from oms.domain.cursors import decode_time_key, encode_time_key
+from oms.domain.fulfilment_flow import LIVE_STATES, STATES
 from oms.fulfilment.schemas import FulfilmentCard, FulfilmentQueue, PickLine, PickList
 from oms.fulfilment.services.records import (
     FulfilmentRow,
@@ -25,8 +26,8 @@ from oms.fulfilment.services.records import (
 )
 from oms.orders.schemas import FulfilmentState
 
-# What a store still has to act on, when the caller names no state.
-OPEN_STATES: tuple[FulfilmentState, ...] = ("pending", "picking", "packed", "ready_for_pickup")
+# What a store still has to act on, when the caller names no state (in flow order).
+OPEN_STATES: tuple[FulfilmentState, ...] = tuple(s for s in STATES if s in LIVE_STATES)
 
 _PICK_LINES = text(
     """

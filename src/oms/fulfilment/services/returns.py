@@ -33,6 +33,7 @@ from oms.domain.access import (
     require_at,
 )
 from oms.domain.errors import InvalidInput, NotFound
+from oms.domain.fulfilment_flow import DELIVERED_STATES
 from oms.domain.stock import MovementKind
 from oms.fulfilment.schemas import ReturnIn, ReturnLineOut, ReturnList, ReturnOut
 from oms.inventory.services.ledger import Source, add_on_hand
@@ -56,7 +57,7 @@ _RETURNABLE = text(
            (SELECT coalesce(sum(fl.quantity - fl.quantity_short), 0)
               FROM fulfilment f JOIN fulfilment_line fl ON fl.fulfilment_id = f.id
              WHERE f.order_id = ol.order_id AND fl.line_no = ol.line_no
-               AND f.method <> 'transfer' AND f.state IN ('shipped', 'picked_up')) AS delivered,
+               AND f.method <> 'transfer' AND f.state = ANY(:delivered)) AS delivered,
            (SELECT coalesce(sum(rl.quantity), 0)
               FROM order_return r JOIN order_return_line rl ON rl.return_id = r.id
              WHERE r.order_id = ol.order_id AND rl.line_no = ol.line_no) AS returned
@@ -108,7 +109,8 @@ async def create_return(
     if order is None:
         raise NotFound("order not found")
     await record_access(conn, principal, order_id, access)
-    lines = {r.line_no: r for r in await session.execute(_RETURNABLE, {"id": order_id})}
+    facts = {"id": order_id, "delivered": sorted(DELIVERED_STATES)}
+    lines = {r.line_no: r for r in await session.execute(_RETURNABLE, facts)}
     _check_lines(data, lines)
     value = sum(line.quantity * lines[line.line_no].unit_price for line in data.lines)
     if data.refund_amount > value:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
-from oms.domain.fulfilment_flow import check_transition
+from oms.domain.fulfilment_flow import FINAL_STATES, check_transition
 from oms.fulfilment.services.records import (
     FulfilmentRow,
     awaiting_transfer,
@@ -42,9 +42,7 @@ _SET_STATE = text(
            pickup_code = coalesce(:pickup_code, pickup_code),
            transfer_id = coalesce(:transfer_id, transfer_id),
            ready_at = CASE WHEN CAST(:to AS text) = 'ready_for_pickup' THEN now() ELSE ready_at END,
-           closed_at = CASE
-                WHEN CAST(:to AS text) IN ('shipped', 'picked_up', 'rejected', 'cancelled')
-                THEN now() ELSE closed_at END
+           closed_at = CASE WHEN :closes THEN now() ELSE closed_at END
      WHERE id = :id AND state = CAST(:from AS text)
     RETURNING id
     """
@@ -89,6 +87,7 @@ async def apply_transition(
                 "id": row.id,
                 "from": row.state,
                 "to": target,
+                "closes": target in FINAL_STATES,
                 "carrier": changes.carrier,
                 "tracking_number": changes.tracking_number,
                 "reason": changes.reason,

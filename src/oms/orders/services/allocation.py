@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.services.policy import channel_policy
+from oms.domain.fulfilment_flow import DEAD_STATES
 from oms.domain.routing import Candidate, Plan
 from oms.orders.services import groups as group_builder
 from oms.orders.services.events import EventKind, record_event
@@ -31,7 +32,7 @@ _OPEN_UNITS = text(
     SELECT ol.line_no, ol.sku_id, ol.delivery_no, ol.quantity_backordered,
            ol.quantity - ol.quantity_cancelled - coalesce(sum(fl.quantity - fl.quantity_short)
                FILTER (WHERE f.method <> 'transfer'
-                         AND f.state NOT IN ('rejected', 'cancelled')), 0) AS open
+                         AND f.state <> ALL(:dead)), 0) AS open
       FROM order_line ol
       LEFT JOIN fulfilment f ON f.order_id = ol.order_id
       LEFT JOIN fulfilment_line fl ON fl.fulfilment_id = f.id AND fl.line_no = ol.line_no
@@ -77,7 +78,9 @@ async def allocate_open_units(
     (e.g. the store that just could not find the item)."""
     conn = await session.connection()
     order = (await conn.execute(_ORDER, {"order_id": order_id})).one()  # serialises changes
-    lines = (await conn.execute(_OPEN_UNITS, {"order_id": order_id})).all()
+    lines = (
+        await conn.execute(_OPEN_UNITS, {"order_id": order_id, "dead": sorted(DEAD_STATES)})
+    ).all()
     open_units = [(r.delivery_no, r.line_no, r.sku_id, r.open) for r in lines if r.open > 0]
     if not open_units:
         return AllocationOutcome(0, 0, 0)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
-from oms.domain.order_status import LIVE_STATES
+from oms.domain.fulfilment_flow import LIVE_STATES, WORK_STATES
 from oms.inventory.services.ledger import Source
 from oms.orders.schemas import MAX_AMOUNT, CancelIn, EditIn, OrderOut, check_total
 from oms.orders.services.edit_growth import allocate_growth
@@ -259,13 +259,13 @@ async def _cancel_fulfilment(
             await conn.execute(
                 text(
                     "SELECT id FROM fulfilment WHERE order_id = :o AND method = 'transfer'"
-                    " AND state = ANY(:live) AND destination_location_id = (SELECT location_id"
+                    " AND state = ANY(:work) AND destination_location_id = (SELECT location_id"
                     " FROM fulfilment WHERE id = :f) AND :pickup"
                 ),
                 {
                     "o": order_id,
                     "f": f.id,
-                    "live": ["pending", "picking", "packed"],
+                    "work": sorted(WORK_STATES),
                     "pickup": f.method == "pickup",
                 },
             )

@@ -20,6 +20,7 @@ from oms.customers.services.visibility import WORKS_HERE_SQL, live_grant
 from oms.domain.access import Action, Principal, channel_scope, order_list_scope, require
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import NotFound
+from oms.domain.fulfilment_flow import DEAD_STATES
 from oms.orders.schemas import (
     CustomerOut,
     FulfilmentLineOut,
@@ -153,7 +154,7 @@ def _allocated(fulfilments: list[FulfilmentOut]) -> dict[int, int]:
     stock to the pickup store, whose fulfilment already counts those units)."""
     totals: dict[int, int] = defaultdict(int)
     for f in fulfilments:
-        if f.method != "transfer" and f.state not in ("rejected", "cancelled"):
+        if f.method != "transfer" and f.state not in DEAD_STATES:
             for line in f.lines:
                 totals[line.line_no] += line.quantity - line.short
     return dict(totals)
