@@ -26,6 +26,7 @@ from oms.auth.services.resolver import create_token
 from oms.db import migrate
 from oms.db.embedded import start_embedded
 from oms.db.engine import make_sessionmaker, to_asyncpg_url
+from oms.domain.access import Role
 from oms.inventory.services.audit import AuditReport, run_audit
 
 DATABASE_ENV = "OMS_BENCH_DATABASE_URL"
@@ -130,7 +131,7 @@ async def orm_session(url: str) -> AsyncIterator[AsyncSession]:
 async def admin_token(url: str) -> str:
     async with orm_session(url) as session:
         _, secret, _ = await create_token(
-            session, name=f"bench-{uuid.uuid4().hex[:6]}", role="admin"
+            session, name=f"bench-{uuid.uuid4().hex[:6]}", role=Role.ADMIN
         )
     return secret
 

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs installed (types-psutil)
 
 from benchmarks.common import REPO_ROOT, median, percentile, print_table
 from oms.config import Settings
@@ -66,7 +66,7 @@ class ApiProcess:
         try:
             parent = psutil.Process(self.pid)
             processes = [parent, *parent.children(recursive=True)]
-            return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+            return float(sum(p.cpu_times().user + p.cpu_times().system for p in processes))
         except psutil.Error:
             return float("nan")
 

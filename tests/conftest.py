@@ -14,8 +14,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -58,7 +59,7 @@ def _asyncpg_kwargs(url: str) -> dict[str, object]:
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """A fresh database for this run, dropped at the end."""
     name = f"oms_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(**_asyncpg_kwargs(server_url))  # type: ignore[arg-type]
+    admin = await asyncpg.connect(**_asyncpg_kwargs(server_url))
     await admin.execute(f'CREATE DATABASE "{name}"')
     base, _, query = server_url.partition("?")
     url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
@@ -94,7 +95,9 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+async def client(
+    settings: Settings, engine: AsyncEngine
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:
         yield client
@@ -108,6 +111,6 @@ def asyncpg_connect_kwargs(database_url: str) -> dict[str, object]:
 @pytest.fixture
 async def world(
     sessionmaker: async_sessionmaker[AsyncSession],
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient[Litestar],
 ) -> World:
     return World(sessionmaker, client)

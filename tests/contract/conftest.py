@@ -19,6 +19,7 @@ from oms.app import create_app
 from oms.auth.services.resolver import create_token
 from oms.config import Settings
 from oms.db.models import Location
+from oms.domain.access import Role
 from tests.support.world import unique
 
 
@@ -70,9 +71,9 @@ async def contract_tokens(
         )
         session.add(store)
         await session.flush()
-        _, admin, _ = await create_token(session, name=unique("ct-admin"), role="admin")
+        _, admin, _ = await create_token(session, name=unique("ct-admin"), role=Role.ADMIN)
         _, associate, _ = await create_token(
-            session, name=unique("ct-assoc"), role="associate", location_codes=[store.code]
+            session, name=unique("ct-assoc"), role=Role.ASSOCIATE, location_codes=[store.code]
         )
     return {
         "admin": {"Authorization": f"Bearer {admin}"},

@@ -59,7 +59,8 @@ class FlakyBroker(StubBroker):
     def enqueue(self, message: dramatiq.Message[Any], *, delay: int | None = None) -> Any:
         self.attempts += 1
         if self.failing or self.healthy_sends == 0:
-            raise ConnectionClosed(OSError("connection reset by peer"))
+            # dramatiq's exceptions have untyped constructors.
+            raise ConnectionClosed(OSError("connection reset by peer"))  # type: ignore[no-untyped-call]
         if self.healthy_sends is not None:
             self.healthy_sends -= 1
         return super().enqueue(message, delay=delay)
@@ -68,7 +69,7 @@ class FlakyBroker(StubBroker):
 def drain(broker: StubBroker, queue_name: str) -> list[dramatiq.Message[Any]]:
     """Take every message waiting on an in-memory queue."""
     queue = broker.queues[queue_name]
-    messages = []
+    messages: list[dramatiq.Message[Any]] = []
     while True:
         try:
             raw = queue.get_nowait()

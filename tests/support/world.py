@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.auth.services.resolver import create_token
 from oms.db.models import Channel, ChannelLocation, Location, Sku
+from oms.domain.access import Role
 from oms.domain.stock import MovementKind
 from oms.inventory.services.audit import AuditReport, run_audit
 from oms.inventory.services.ledger import Source, add_on_hand
@@ -23,7 +25,7 @@ class World:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        client: AsyncTestClient,  # type: ignore[type-arg]
+        client: AsyncTestClient[Litestar],
     ) -> None:
         self.sessionmaker = sessionmaker
         self.client = client
@@ -118,7 +120,7 @@ class World:
             _, secret, _ = await create_token(
                 session,
                 name=unique(role),
-                role=role,
+                role=Role(role),
                 location_codes=[loc.code for loc in locations],
                 channel_code=channel,
             )

@@ -34,7 +34,7 @@ def _fill(path: str) -> str:
 
 def _routes(world: World) -> dict[tuple[str, str], bool]:
     """(method, path template) -> marked public, for every HTTP route of the app."""
-    found = {}
+    found: dict[tuple[str, str], bool] = {}
     for route in world.client.app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if not isinstance(handler, HTTPRouteHandler):

@@ -11,7 +11,7 @@ import pytest
 
 from oms.catalogue.schemas import SkuIn
 from oms.catalogue.services import skus
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import AlreadyExists
 from oms.domain.gtin import check_digit
 from tests.support.catalogue import new_gtin13
@@ -163,7 +163,7 @@ async def test_concurrent_spellings_of_one_barcode_go_to_one_sku(world: World) -
 
 async def test_a_spelling_waits_for_an_uncommitted_one_then_is_refused(world: World) -> None:
     """Two SKUs adding one item under different spellings: the second waits, then sees it."""
-    admin = Principal(token_id=0, name="test", role="admin")
+    admin = Principal(token_id=0, name="test", role=Role.ADMIN)
     body = "0" + "".join(random.choices("0123456789", k=10))
     upc = body + str(check_digit(body))
     first_code, second_code = unique("SKU"), unique("SKU")

@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from oms.channels.schemas import ChannelIn, ChannelPatch
 from oms.channels.services import channels
 from oms.channels.services.policy_cache import cached_channel_policy
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from tests.support.world import unique
 
-ADMIN = Principal(token_id=0, name="test", role="admin")
+ADMIN = Principal(token_id=0, name="test", role=Role.ADMIN)
 
 
 async def test_a_read_during_the_change_does_not_keep_the_old_policy(

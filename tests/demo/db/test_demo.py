@@ -28,6 +28,7 @@ from oms.demo.seed import (
     seed_demo,
 )
 from oms.domain import gtin
+from oms.domain.access import Role
 from oms.domain.geo import Point, haversine_km
 from oms.inventory.services.audit import run_audit
 
@@ -166,7 +167,7 @@ async def test_tokens_are_reissued(seeded: bool, sessionmaker: Maker) -> None:
     first = await _issue(sessionmaker)
     second = await _issue(sessionmaker)
     assert [t.name for t in first] == [t.name for t in second]
-    assert [t.role for t in second].count("admin") == 1
+    assert [t.role for t in second].count(Role.ADMIN) == 1
     associates = {t.locations: t for t in second if t.role == "associate"}
     assert set(associates) == {(store.code,) for store in STORES}
     async with sessionmaker() as session:

@@ -8,6 +8,7 @@ from oms.domain.access import (
     CustomerSearch,
     OrderAccess,
     Principal,
+    Role,
     customer_search_scope,
     look_up_grants_access,
     may_change_order,
@@ -22,10 +23,10 @@ from oms.domain.access import (
 from oms.domain.errors import Forbidden
 
 HERE, THERE = 1, 2
-ADMIN = Principal(token_id=1, name="ops", role="admin")
-MANAGER = Principal(token_id=2, name="m", role="store_manager", location_ids=frozenset({HERE}))
-ASSOCIATE = Principal(token_id=3, name="a", role="associate", location_ids=frozenset({HERE}))
-AMAZON = Principal(token_id=4, name="amz", role="integration", channel_code="AMAZON")
+ADMIN = Principal(token_id=1, name="ops", role=Role.ADMIN)
+MANAGER = Principal(token_id=2, name="m", role=Role.STORE_MANAGER, location_ids=frozenset({HERE}))
+ASSOCIATE = Principal(token_id=3, name="a", role=Role.ASSOCIATE, location_ids=frozenset({HERE}))
+AMAZON = Principal(token_id=4, name="amz", role=Role.INTEGRATION, channel_code="AMAZON")
 STAFF = (MANAGER, ASSOCIATE)
 
 

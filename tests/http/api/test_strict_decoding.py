@@ -54,7 +54,7 @@ async def _refused(
     )
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
+    problem: dict[str, Any] = response.json()
     assert problem["code"] == "validation_error", problem
     assert [issue.get("key") for issue in problem["errors"]] == [key], problem
     assert await _counts(world) == before
@@ -122,7 +122,7 @@ async def test_nul_in_an_order_is_refused_naming_the_field(
 async def test_nul_in_a_sku_name_or_attribute_is_refused(
     world: World, shop: dict[str, Any]
 ) -> None:
-    sku = {"code": unique("SKU"), "name": "Tent\x00 2p"}
+    sku: dict[str, Any] = {"code": unique("SKU"), "name": "Tent\x00 2p"}
     await _refused(world, "POST", "/skus", sku, shop["headers"], "name")
     sku = {"code": unique("SKU"), "name": "Tent", "attributes": {"colour": "gr\x00een"}}
     await _refused(world, "POST", "/skus", sku, shop["headers"], "attributes.colour")

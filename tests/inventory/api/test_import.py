@@ -263,9 +263,9 @@ async def test_concurrent_holds_and_import_keep_the_ledger_exact(world: World) -
         }
         return (await world.client.post("/holds", json=body, headers=headers)).status_code
 
-    summary, *statuses = await asyncio.gather(
+    summary, statuses = await asyncio.gather(
         import_stream(world.sessionmaker, file(), "csv", "admin:test", batch_rows=7),
-        *(hold(i) for i in range(40)),
+        asyncio.gather(*(hold(i) for i in range(40))),
     )
     assert set(statuses) <= {201, 409}
     assert statuses.count(201) > 0

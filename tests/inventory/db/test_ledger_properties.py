@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.db.models import Location, Sku
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock, InvalidState
 from oms.domain.stock import MovementKind, available, merge_lines
 from oms.inventory.schemas import HoldIn, HoldLineIn
@@ -27,7 +27,7 @@ from oms.inventory.services.audit import run_audit
 from oms.inventory.services.ledger import Source
 from tests.support.world import World
 
-ADMIN = Principal(token_id=0, name="property", role="admin")
+ADMIN = Principal(token_id=0, name="property", role=Role.ADMIN)
 SOURCE = Source("test", "property", "test:property")
 LOCATIONS, SKUS = 2, 3
 # Safety stock per level (location, sku): some levels keep units back from holds.

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from oms.app import create_app
 from oms.config import Settings
 from oms.db.models import Location, Sku
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock, InvalidState
 from oms.inventory.schemas import HoldIn, HoldLineIn, HoldOut
 from oms.inventory.services import holds
@@ -42,7 +42,7 @@ from tests.support.concurrency import (
 )
 from tests.support.world import World
 
-ADMIN = Principal(token_id=0, name="test", role="admin")
+ADMIN = Principal(token_id=0, name="test", role=Role.ADMIN)
 ATTEMPTS = 200
 STOCK = 50
 # Below this many spare connections the server is too busy for a meaningful race.

@@ -16,7 +16,7 @@ from dramatiq.middleware import AsyncIO
 from sqlalchemy import text
 
 from oms.config import Settings
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
 from oms.outbox.messages import MAINTENANCE_QUEUE, ExpireHolds, PurgeIdempotencyKeys
@@ -26,7 +26,7 @@ from oms.worker.scheduler import run_scheduler
 from tests.support.outbox import FlakyBroker, drain
 from tests.support.world import World
 
-ADMIN = Principal(token_id=0, name="t", role="admin")
+ADMIN = Principal(token_id=0, name="t", role=Role.ADMIN)
 
 
 async def hold(

@@ -3,13 +3,16 @@ token sees only the orders it may."""
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.orders import order_body, pickup_at
 from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client: TypeAlias = AsyncTestClient[Litestar]
 
 
 async def test_cancel_releases_exactly_the_held_stock(client: Client, world: World) -> None:

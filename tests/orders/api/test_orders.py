@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
@@ -11,7 +12,7 @@ from tests.support.orders import order_body, pickup_at, ship_to
 from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client: TypeAlias = AsyncTestClient[Litestar]
 
 # Manchester and Leeds are ~58 km apart: a customer in Leeds is nearer the Leeds store.
 MANCHESTER = {"lat": 53.4808, "lon": -2.2426}

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.app import create_app
 from oms.config import Settings
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock
 from oms.orders.schemas import OrderIn, OrderOut
 from oms.orders.services.placement import place_order
@@ -45,7 +45,7 @@ from tests.support.readback import (
 )
 from tests.support.world import World
 
-ADMIN = Principal(token_id=0, name="test", role="admin")
+ADMIN = Principal(token_id=0, name="test", role=Role.ADMIN)
 ORDERS = 500
 MIN_CONNECTIONS = 20
 

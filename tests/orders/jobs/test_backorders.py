@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TypeAlias
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,7 +14,7 @@ from tests.support.orders import order_body
 from tests.support.readback import place_and_read_back
 from tests.support.world import World
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client: TypeAlias = AsyncTestClient[Litestar]
 
 
 async def test_arriving_stock_routes_the_waiting_units(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy import text
 
 from oms.config import Settings
@@ -23,7 +23,7 @@ async def test_upgrade_downgrade_upgrade(
     database_url: str, asyncpg_connect_kwargs: dict[str, object]
 ) -> None:
     name = f"oms_migr_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(**asyncpg_connect_kwargs)  # type: ignore[arg-type]
+    admin = await asyncpg.connect(**asyncpg_connect_kwargs)
     await admin.execute(f'CREATE DATABASE "{name}"')
     base, _, query = database_url.partition("?")
     url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")

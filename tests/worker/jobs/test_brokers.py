@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_sessionmaker
-from oms.domain.access import Principal
+from oms.domain.access import Principal, Role
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
 from oms.outbox.messages import MAINTENANCE_QUEUE, NOTIFICATIONS_QUEUE, ExpireHolds
@@ -51,7 +51,7 @@ from tests.support.world import World
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
-ADMIN = Principal(token_id=0, name="t", role="admin")
+ADMIN = Principal(token_id=0, name="t", role=Role.ADMIN)
 
 
 def new_threads(before: set[threading.Thread]) -> list[str]:
@@ -330,7 +330,7 @@ def _redis_unavailable() -> str | None:
 def _rabbitmq_unavailable() -> str | None:
     if not _port_open("127.0.0.1", 5672):
         return "no RabbitMQ listening on 127.0.0.1:5672"
-    import pika
+    import pika  # type: ignore[import-untyped]  # pika ships no type hints
 
     try:
         pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL + "?socket_timeout=2")).close()
