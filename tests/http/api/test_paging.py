@@ -21,7 +21,6 @@ NOT_PAGED_YET = {
     "/orders/{order_id}/events": "one order's timeline; orders own the route",
     "/orders/{order_id}/routing": "one order's routing attempts; orders own the route",
     "/orders/{order_id}/returns": "one order's returns",
-    "/problems": "the fixed registry of problem codes, public and cached",
 }
 
 

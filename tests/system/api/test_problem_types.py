@@ -20,6 +20,7 @@ from oms.config import Settings
 from oms.domain.errors import DomainError, InvalidState
 from oms.http.problems import HTTP_CODES
 from oms.system.services.problem_types import registry
+from tests.support.pages import read_all_pages
 from tests.support.world import World
 
 SOURCE = Path(__file__).parents[3] / "src" / "oms"
@@ -104,7 +105,13 @@ async def test_every_code_the_service_can_emit_has_its_page(world: World) -> Non
             assert page["status"] == status, (code, statuses, page)
 
     listed = (await world.client.get("/problems")).json()
-    assert [p["code"] for p in listed] == sorted(known)
+    assert [p["code"] for p in listed["items"]] == sorted(known)
+    assert listed["next_cursor"] is None
+
+
+async def test_the_problem_codes_page_like_every_list(world: World) -> None:
+    paged = await read_all_pages(world.client, "/problems", {}, 4)
+    assert [p["code"] for p in paged] == sorted(registry())
 
 
 async def test_an_unknown_code_is_404(world: World) -> None:

@@ -10,8 +10,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 
 from oms.domain.errors import NotFound
+from oms.http.params import PageCursor, PageLimit
 from oms.system.services import problem_types
-from oms.system.services.problem_types import ProblemType
+from oms.system.services.problem_types import ProblemType, ProblemTypePage
 
 
 class ProblemTypeController(Controller):
@@ -22,10 +23,13 @@ class ProblemTypeController(Controller):
     @get(
         "/",
         summary="Every problem code this service answers with, and what it means",
+        description="In code order.",
         exclude_from_auth=True,
     )
-    async def list_problem_types(self) -> list[ProblemType]:
-        return list(problem_types.registry().values())
+    async def list_problem_types(
+        self, limit: PageLimit = 100, cursor: PageCursor = None
+    ) -> ProblemTypePage:
+        return problem_types.page(limit, cursor)
 
     @get(
         "/{code:str}",

@@ -22,7 +22,9 @@ import msgspec
 
 import oms.domain
 from oms.domain import errors
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.http.problems import HTTP_CODES, domain_status
+from oms.schemas import Page
 
 
 class ProblemType(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,6 +33,10 @@ class ProblemType(msgspec.Struct, frozen=True, kw_only=True):
     status: int | None  # None: any status without a code of its own (``http_error``)
     when: str
     what_to_do: str
+
+
+class ProblemTypePage(Page, frozen=True, kw_only=True):
+    items: list[ProblemType]
 
 
 # Codes the handlers in oms.http.problems name themselves (not from a class or HTTP_CODES).
@@ -160,6 +166,14 @@ _BY_STATUS = {
     429: "Wait for `Retry-After` seconds.",
     503: "Retry after `Retry-After` seconds.",
 }
+
+
+def page(limit: int, cursor: str | None) -> ProblemTypePage:
+    """The registry in code order, ``limit`` codes after the cursor's."""
+    after = decode_cursor(cursor, str)[0] if cursor is not None else ""
+    following = [found for code, found in registry().items() if code > after][: limit + 1]
+    items, more = following[:limit], len(following) > limit
+    return ProblemTypePage(items=items, next_cursor=encode_cursor(items[-1].code) if more else None)
 
 
 def registry() -> dict[str, ProblemType]:
