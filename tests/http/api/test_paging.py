@@ -23,6 +23,9 @@ NOT_PAGED_YET = {
     "/orders/{order_id}/returns": "one order's returns",
 }
 
+# Reports whose lists page together under one cursor, instead of one ``items`` list.
+PAGED_REPORTS = {"/admin/audit": ("ledger_mismatches", "hold_mismatches")}
+
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
@@ -66,6 +69,15 @@ async def test_every_list_route_takes_limit_and_cursor_and_answers_a_page(world:
         cursor_types = {option.get("type") for option in properties["next_cursor"]["oneOf"]}
         assert cursor_types == {"string", "null"}, (path, properties["next_cursor"])
 
+    for path, lists_in_report in PAGED_REPORTS.items():
+        operation = document["paths"][path]["get"]
+        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert {"limit", "cursor"} <= query, (path, sorted(query))
+        content = operation["responses"]["200"]["content"]["application/json"]
+        properties = _resolve(content["schema"], document)["properties"]
+        assert all(properties[name]["type"] == "array" for name in lists_in_report), path
+        assert "next_cursor" in properties, path
+
     for path in NOT_PAGED_YET:
         assert path in lists, f"{path} is no longer a list: take it off NOT_PAGED_YET"
         operation, body = lists[path]
@@ -78,7 +90,9 @@ async def test_every_paged_list_refuses_a_cursor_it_did_not_issue(world: World) 
     store = await world.location()
     admin = await world.token("admin")
     probed = []
-    for path, (operation, _) in _list_routes(document).items():
+    routes = _list_routes(document)
+    routes |= {path: (document["paths"][path]["get"], {}) for path in PAGED_REPORTS}
+    for path, (operation, _) in routes.items():
         if path in NOT_PAGED_YET or "{" in path:
             continue
         required = {
@@ -93,4 +107,4 @@ async def test_every_paged_list_refuses_a_cursor_it_did_not_issue(world: World) 
             response.text,
         )
         probed.append(path)
-    assert len(probed) >= 7, probed
+    assert len(probed) >= 9, probed
