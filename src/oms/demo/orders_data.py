@@ -16,6 +16,7 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms.db.savepoints import savepoint
 from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock, NotFound
 from oms.fulfilment.schemas import ShipIn
@@ -157,7 +158,7 @@ async def seed_demo_orders(session: AsyncSession) -> int:
     for data in demo_order_inputs():
         try:
             # A savepoint per order: one that cannot be placed leaves the others intact.
-            async with session.begin_nested():
+            async with savepoint(await session.connection(), "demo_order"):
                 order, new = await place_order(session, DEMO_PRINCIPAL, data)
                 key = (data.channel, data.external_id)
                 if key == READY_PICKUP:

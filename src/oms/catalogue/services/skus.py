@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.schemas import SkuIn, SkuOut, SkuPage, SkuPatch
 from oms.db.models import Barcode, Sku
+from oms.db.savepoints import savepoint
 from oms.domain import gtin
 from oms.domain.access import Action, Principal, require
 from oms.domain.cursors import decode_cursor, encode_cursor
@@ -217,7 +218,7 @@ async def delete_sku(session: AsyncSession, principal: Principal, code: str) -> 
         raise _in_use(code)
     try:
         # A savepoint, so a reference from a table added later is a clear 409, not a 500.
-        async with session.begin_nested():
+        async with savepoint(await session.connection(), "delete_sku"):
             await session.execute(
                 delete(Sku).where(Sku.id == sku_id).execution_options(synchronize_session=False)
             )

@@ -20,6 +20,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from oms.db.savepoints import savepoint
 from oms.domain.contact import email_key, phone_key
 
 # A lost insert race is settled by the next read; more rounds only follow further races
@@ -163,7 +164,7 @@ async def _complete(
     if statement is None:
         return
     try:
-        async with conn.begin_nested():
+        async with savepoint(conn, "add_contact"):
             await conn.execute(statement, {"id": found.id, **params})
     except IntegrityError:
         pass

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.services.policy import channel_policy
+from oms.db.savepoints import savepoint
 from oms.domain.errors import InsufficientStock
 from oms.domain.routing import available_in_network
 from oms.orders.services.allocation import allocate_open_units
@@ -27,8 +28,6 @@ _LINE_SKUS = text(
     "SELECT ol.line_no, ol.sku_id, s.code FROM order_line ol JOIN sku s ON s.id = ol.sku_id"
     " WHERE ol.order_id = :id AND ol.line_no = ANY(:lines)"
 )
-_SAVEPOINT = text("SAVEPOINT edit_growth")
-_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT edit_growth")
 
 
 async def allocate_growth(
@@ -44,14 +43,14 @@ async def allocate_growth(
     conn = await session.connection()
     lines = sorted(grown)
     before = await _cancelled(conn, order_id, lines)
-    await conn.execute(_SAVEPOINT)
-    outcome = await allocate_open_units(session, order_id, trigger="edit", actor=actor)
-    if outcome.cancelled == 0:
-        return
-    after = await _cancelled(conn, order_id, lines)
-    short = {n: after[n] - before[n] for n in lines if after[n] > before[n]}
-    # Back to before the allocation, so what it reserved is free again in the figures.
-    await conn.execute(_ROLLBACK_TO_SAVEPOINT)
+    async with savepoint(conn, "edit_growth") as allocation:
+        outcome = await allocate_open_units(session, order_id, trigger="edit", actor=actor)
+        if outcome.cancelled == 0:
+            return
+        after = await _cancelled(conn, order_id, lines)
+        short = {n: after[n] - before[n] for n in lines if after[n] > before[n]}
+        # Back to before the allocation, so what it reserved is free again in the figures.
+        await allocation.rollback()
     raise await _rejection(conn, order_id, channel_code, grown, short)
 
 
