@@ -12,6 +12,7 @@ from oms.auth.schemas import CreatedToken, TokenIn, TokenList
 from oms.auth.services import tokens as service
 from oms.domain.access import Action, require
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageCursor, PageLimit
 
 # Ids are 64-bit: anything larger cannot name a token (and must not reach SQL as a bind).
 TokenId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
@@ -29,9 +30,15 @@ class TokenController(Controller):
         return await service.issue_token(db_session, data)
 
     @get("/", summary="List API tokens (never their secrets)")
-    async def list_tokens(self, db_session: DbSession, principal: Caller) -> TokenList:
+    async def list_tokens(
+        self,
+        db_session: DbSession,
+        principal: Caller,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
+    ) -> TokenList:
         require(principal, Action.MANAGE_TOKENS)
-        return await service.list_tokens(db_session)
+        return await service.list_tokens(db_session, limit, cursor)
 
     @delete("/{token_id:int}", summary="Revoke a token", status_code=204)
     async def revoke_token(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from oms.schemas import Input, LocationCode, Output
+from oms.schemas import Input, LocationCode, Output, Page
 
 # ``oms.domain.access.TOKEN_ROLES`` spelled out: msgspec and the OpenAPI document need plain
 # strings here (a unit test keeps the two equal).
@@ -37,5 +37,5 @@ class CreatedToken(Output, frozen=True):
     secret: str
 
 
-class TokenList(Output, frozen=True):
+class TokenList(Page, frozen=True):
     items: list[TokenOut]

@@ -21,7 +21,7 @@ from oms.catalogue.schemas import (
 )
 from oms.catalogue.services import locations, skus
 from oms.http.deps import Caller, DbSession
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 
 _IN_USE = (
     "Refused with 409 `invalid_state` once stock, movements, holds or transfers refer to it;"
@@ -46,9 +46,16 @@ class LocationController(Controller):
         kind: FromQuery[LocationKind | None] = None,
         active: FromQuery[bool | None] = None,
         capability: FromQuery[Capability | None] = None,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
     ) -> LocationList:
         return await locations.list_locations(
-            db_session, kind=kind, active=active, capability=capability
+            db_session,
+            kind=kind,
+            active=active,
+            capability=capability,
+            limit=limit,
+            cursor=cursor,
         )
 
     @get("/{code:str}", summary="One location, active or not")

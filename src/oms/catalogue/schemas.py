@@ -19,7 +19,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from oms.domain import gtin
-from oms.schemas import Code, Input, LocationCode, Output
+from oms.schemas import Code, Input, LocationCode, Output, Page
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
@@ -193,7 +193,7 @@ class LocationOut(Output, frozen=True):
     updated_at: datetime
 
 
-class LocationList(Output, frozen=True):
+class LocationList(Page, frozen=True):
     items: list[LocationOut]
 
 

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from oms.channels.schemas import ChannelIn, ChannelKind, ChannelList, ChannelOut, ChannelPatch
 from oms.channels.services import channels as services
 from oms.http.deps import Caller, DbSession
+from oms.http.params import PageCursor, PageLimit
 
 _OWN_ONLY = "An integration token sees only its own channel; others answer 404."
 
@@ -34,8 +35,12 @@ class ChannelController(Controller):
         principal: Caller,
         kind: FromQuery[ChannelKind | None] = None,
         active: FromQuery[bool | None] = None,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
     ) -> ChannelList:
-        return await services.list_channels(db_session, principal, kind=kind, active=active)
+        return await services.list_channels(
+            db_session, principal, kind=kind, active=active, limit=limit, cursor=cursor
+        )
 
     @get("/{code:str}", summary="One channel, active or not", description=_OWN_ONLY)
     async def get_channel(

@@ -15,7 +15,7 @@ from msgspec import UNSET, UnsetType
 
 from oms.catalogue.schemas import Name, check_unique
 from oms.domain.routing.rules import MAX_RULES, validate_rules
-from oms.schemas import Input, LocationCode, Output
+from oms.schemas import Input, LocationCode, Output, Page
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
@@ -135,5 +135,5 @@ class ChannelOut(Output, frozen=True):
     updated_at: datetime
 
 
-class ChannelList(Output, frozen=True):
+class ChannelList(Page, frozen=True):
     items: list[ChannelOut]

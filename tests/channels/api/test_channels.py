@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.channels.services.policy import channel_policy
+from tests.support.pages import read_all_pages
 from tests.support.world import World, unique
 
 CHANNEL_FIELDS = {
@@ -196,9 +197,8 @@ async def test_list_filters_and_order(world: World) -> None:
     associate = await world.token("associate", (await world.location(),))
 
     async def codes(**params: str) -> list[str]:
-        response = await world.client.get("/channels", params=params, headers=associate)
-        assert response.status_code == 200, response.text
-        return [item["code"] for item in response.json()["items"] if item["code"].startswith(tag)]
+        listed = await read_all_pages(world.client, "/channels", associate, 500, **params)
+        return [item["code"] for item in listed if item["code"].startswith(tag)]
 
     assert await codes() == [f"{tag}-A", f"{tag}-B", f"{tag}-C"]
     assert await codes(kind="marketplace") == [f"{tag}-C"]
@@ -371,8 +371,8 @@ async def test_integration_sees_only_its_own_channel(world: World) -> None:
 
     # Any other role sees both.
     associate = await world.token("associate", (await world.location(),))
-    everyone = await world.client.get("/channels", headers=associate)
-    codes = {item["code"] for item in everyone.json()["items"]}
+    everyone = await read_all_pages(world.client, "/channels", associate, 500)
+    codes = {item["code"] for item in everyone}
     assert {own.code, other.code} <= codes
 
 

@@ -9,6 +9,7 @@ from oms.auth.schemas import CreatedToken, TokenIn, TokenList, TokenOut
 from oms.auth.services.resolver import create_token
 from oms.db.models import ApiToken, ApiTokenLocation, Location
 from oms.domain.access import Role
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import NotFound
 
 
@@ -25,16 +26,23 @@ async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
     return CreatedToken(token=_out(token, codes), secret=secret)
 
 
-async def list_tokens(session: AsyncSession) -> TokenList:
-    """Every token, revoked ones too, oldest first, with its location codes; never a secret."""
+async def list_tokens(session: AsyncSession, limit: int, cursor: str | None) -> TokenList:
+    """Tokens, revoked ones too, oldest first, with their location codes; never a secret."""
     codes = (
         select(func.coalesce(func.array_agg(Location.code), []))
         .join(ApiTokenLocation, ApiTokenLocation.location_id == Location.id)
         .where(ApiTokenLocation.token_id == ApiToken.id)
         .scalar_subquery()
     )
-    rows = await session.execute(select(ApiToken, codes).order_by(ApiToken.id))
-    return TokenList(items=[_out(token, sorted(c or [])) for token, c in rows])
+    query = select(ApiToken, codes).order_by(ApiToken.id).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(ApiToken.id > decode_cursor(cursor, int)[0])
+    found = (await session.execute(query)).all()
+    rows, more = found[:limit], len(found) > limit
+    return TokenList(
+        items=[_out(token, sorted(c or [])) for token, c in rows],
+        next_cursor=encode_cursor(rows[-1][0].id) if more else None,
+    )
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> None:

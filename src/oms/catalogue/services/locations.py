@@ -28,6 +28,7 @@ from oms.catalogue.services.refs import location_by_code
 from oms.db.models import Location
 from oms.db.savepoints import savepoint
 from oms.domain.access import Action, Principal, require
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import AlreadyExists, InvalidState, NotFound
 
 # Anything recorded at the location keeps it from being deleted. Stock movements and hold
@@ -100,17 +101,22 @@ async def list_locations(
     kind: LocationKind | None = None,
     active: bool | None = None,
     capability: Capability | None = None,
+    limit: int,
+    cursor: str | None,
 ) -> LocationList:
-    """Every location, inactive ones too unless filtered, ordered by code (not paged)."""
-    query = select(Location).order_by(Location.code)
+    """Locations, inactive ones too unless filtered, ordered by code."""
+    query = select(Location).order_by(Location.code).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Location.code > decode_cursor(cursor, str)[0])
     if kind is not None:
         query = query.where(Location.kind == kind)
     if active is not None:
         query = query.where(Location.active.is_(active))
     if capability is not None:
         query = query.where(literal(capability) == any_(Location.capabilities))
-    rows = await session.scalars(query)
-    return LocationList(items=[location_out(row) for row in rows])
+    found = list(await session.scalars(query))
+    items, more = [location_out(row) for row in found[:limit]], len(found) > limit
+    return LocationList(items=items, next_cursor=encode_cursor(items[-1].code) if more else None)
 
 
 async def get_location(session: AsyncSession, code: str) -> LocationOut:

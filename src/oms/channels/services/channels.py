@@ -21,6 +21,7 @@ from oms.channels.services import policy_cache
 from oms.db.after_commit import after_commit
 from oms.db.models import Channel, ChannelLocation, Location
 from oms.domain.access import Action, Principal, channel_scope, require, sees_channel
+from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import AlreadyExists, NotFound
 
 _LOCATION_CODES = (
@@ -132,9 +133,14 @@ async def list_channels(
     *,
     kind: ChannelKind | None = None,
     active: bool | None = None,
+    limit: int,
+    cursor: str | None,
 ) -> ChannelList:
-    """Every channel the token sees (an integration token: only its own), filtered as asked."""
-    query = _READ
+    """The channels the token sees (an integration token: only its own), filtered as asked,
+    in code order."""
+    query = _READ.limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Channel.code > decode_cursor(cursor, str)[0])
     # A marketplace's client must not learn which other channels exist or their policy.
     own_channel = channel_scope(principal)
     if own_channel is not None:
@@ -143,8 +149,9 @@ async def list_channels(
         query = query.where(Channel.kind == kind)
     if active is not None:
         query = query.where(Channel.active.is_(active))
-    rows = await session.execute(query)
-    return ChannelList(items=[_out(row) for row in rows])
+    found = (await session.execute(query)).all()
+    items, more = [_out(row) for row in found[:limit]], len(found) > limit
+    return ChannelList(items=items, next_cursor=encode_cursor(items[-1].code) if more else None)
 
 
 async def get_channel(session: AsyncSession, principal: Principal, code: str) -> ChannelOut:
