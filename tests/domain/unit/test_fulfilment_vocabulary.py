@@ -30,7 +30,7 @@ def _check_values(column: str) -> tuple[str, ...]:
     """The values the table's CHECK constraint on ``column`` allows, in its order."""
     [check] = [
         c
-        for c in Fulfilment.__table__.constraints
+        for c in Fulfilment.metadata.tables[Fulfilment.__tablename__].constraints
         if isinstance(c, CheckConstraint) and str(c.sqltext).startswith(f"{column} IN (")
     ]
     return tuple(re.findall(r"'([^']*)'", str(check.sqltext)))
