@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+import msgspec
 
 from benchmarks.common import compiled
 from oms.channels.services.policy import _POLICY
@@ -181,7 +182,8 @@ class DirectSql:
         params["e_fulfilment"].append(None)
         params["e_kind"].append("order.placed")
         params["e_detail"].append(json.dumps(placed))
-        params["attempts"], params["explanation"] = attempt, json.dumps(plan_.explanation)
+        params["attempts"] = attempt
+        params["explanation"] = msgspec.json.encode(plan_.explanation).decode()
         if attempt == 1:
             await conn.execute("SAVEPOINT plan_attempt")
         row = (await self.run(conn, "place", params))[0]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from oms.domain.routing import Candidate, Delivery, Demand, Group, Plan, Policy, validate_rules
 
 HOME = (51.5, -0.12)
@@ -50,8 +52,14 @@ def where(result: Plan) -> list[tuple[int, int, str, tuple[tuple[int, int], ...]
     ]
 
 
+def shown(result: Plan) -> dict[str, Any]:
+    """The plan's explanation as the order stores and shows it: plain JSON values."""
+    stored: dict[str, Any] = msgspec.to_builtins(result.explanation)
+    return stored
+
+
 def entry(result: Plan, code: str, group: int = 0) -> dict[str, Any]:
-    found = [c for c in result.explanation["groups"][group]["candidates"] if c["location"] == code]
+    found = [c for c in shown(result)["groups"][group]["candidates"] if c["location"] == code]
     assert len(found) == 1, f"{code} listed {len(found)} times"
     one: dict[str, Any] = found[0]
     return one

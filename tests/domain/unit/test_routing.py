@@ -9,7 +9,18 @@ from __future__ import annotations
 import pytest
 
 from oms.domain.routing import AllocatedLine, Allocation, Policy, plan
-from tests.support.routing import HAT, SHIP, SHIRT, entry, loc, missing, rules, ship, where
+from tests.support.routing import (
+    HAT,
+    SHIP,
+    SHIRT,
+    entry,
+    loc,
+    missing,
+    rules,
+    ship,
+    shown,
+    where,
+)
 
 # ---- one location that has everything ---------------------------------------------------
 
@@ -49,7 +60,7 @@ def test_one_location_with_everything_wins_even_when_rules_rank_distance_first()
     result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], [partial, whole], rules({"sort": "distance"}))
     assert where(result) == [(1, 2, "ship", ((1, 2), (2, 1)))]
     # The ranking still follows the rules: the nearer one is listed first.
-    codes = [c["location"] for c in result.explanation["groups"][0]["candidates"]]
+    codes = [c["location"] for c in shown(result)["groups"][0]["candidates"]]
     assert codes == ["PART", "WHOLE"]
 
 
@@ -84,8 +95,7 @@ def test_the_same_input_always_gives_the_same_plan() -> None:
     again = plan(groups, list(reversed(cands)), Policy(max_split=3))
     assert first.allocations == again.allocations
     assert (
-        first.explanation["groups"][0]["candidates"][:5]
-        == (again.explanation["groups"][0]["candidates"][:5])
+        shown(first)["groups"][0]["candidates"][:5] == (shown(again)["groups"][0]["candidates"][:5])
     )
 
 
@@ -166,8 +176,8 @@ def test_a_location_with_no_stock_for_the_lines_is_skipped() -> None:
     assert entry(result, "EMPTY")["reason"] == "no stock for these lines"
     assert entry(result, "EMPTY")["can_supply"] == {}
     assert entry(result, "NEG")["reason"] == "no stock for these lines"
-    assert result.explanation["groups"][0]["outcome"] == "unallocated"
-    assert result.explanation["groups"][0]["unallocated"] == [{"line": 1, "quantity": 1}]
+    assert shown(result)["groups"][0]["outcome"] == "unallocated"
+    assert shown(result)["groups"][0]["unallocated"] == [{"line": 1, "quantity": 1}]
 
 
 def test_lines_with_nothing_to_place_are_ignored() -> None:
@@ -180,7 +190,7 @@ def test_lines_with_nothing_to_place_are_ignored() -> None:
 def test_no_candidates_leaves_everything_unallocated() -> None:
     result = plan([ship((1, SHIRT, 1), (2, HAT, 2))], [], Policy())
     assert missing(result) == [(1, 1, 1), (1, 2, 2)]
-    assert result.explanation["groups"][0]["candidates"] == []
+    assert shown(result)["groups"][0]["candidates"] == []
 
 
 # ---- splits ------------------------------------------------------------------------------
@@ -220,7 +230,7 @@ def test_split_limit_leaves_the_rest_unallocated() -> None:
     assert missing(result) == [(1, 1, 2)]
     assert entry(result, "L3")["reason"] == "split limit reached (2 parts)"
     assert entry(result, "L4")["reason"] == "split limit reached (2 parts)"
-    assert result.explanation["groups"][0]["outcome"] == "partial"
+    assert shown(result)["groups"][0]["outcome"] == "partial"
 
 
 def test_no_split_channel_ships_the_best_part_and_leaves_the_rest() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from oms.domain.routing import (
     AllocatedLine,
     Allocation,
@@ -65,7 +67,7 @@ def where(result: Plan) -> list[tuple[int, str, tuple[tuple[int, int], ...], int
 
 
 def group(result: Plan, index: int = 0) -> dict[str, Any]:
-    found: dict[str, Any] = result.explanation["groups"][index]
+    found: dict[str, Any] = msgspec.to_builtins(result.explanation)["groups"][index]
     return found
 
 

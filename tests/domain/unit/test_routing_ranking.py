@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from oms.domain.routing import Policy, plan
-from tests.support.routing import HAT, SHIRT, entry, loc, missing, rules, ship, where
+from tests.support.routing import HAT, SHIRT, entry, loc, missing, rules, ship, shown, where
 
 
 def test_kind_filter_keeps_only_the_listed_kinds() -> None:
@@ -86,14 +88,14 @@ def test_priority_before_distance_when_the_channel_says_so() -> None:
         [ship((1, SHIRT, 1))], [near, far], rules({"sort": "priority"}, {"sort": "distance"})
     )
     assert where(custom) == [(1, 2, "ship", ((1, 1),))]
-    assert custom.explanation["default_rules"] is False
-    assert custom.explanation["groups"][0]["rules"] == [{"sort": "priority"}, {"sort": "distance"}]
+    assert shown(custom)["default_rules"] is False
+    assert shown(custom)["groups"][0]["rules"] == [{"sort": "priority"}, {"sort": "distance"}]
 
 
 def test_the_default_rules_are_shown_when_the_channel_has_none() -> None:
     result = plan([ship((1, SHIRT, 1))], [loc(1, "A", 1, {SHIRT: 1})], Policy())
-    assert result.explanation["default_rules"] is True
-    assert result.explanation["groups"][0]["rules"] == [
+    assert shown(result)["default_rules"] is True
+    assert shown(result)["groups"][0]["rules"] == [
         {"sort": "complete"},
         {"sort": "distance"},
         {"sort": "priority"},
@@ -111,7 +113,7 @@ def test_without_coordinates_distance_is_unknown_and_priority_decides() -> None:
     )
     result = plan([ship((1, SHIRT, 1), at=None)], [near, far], policy)
     assert where(result) == [(1, 2, "ship", ((1, 1),))]  # the 50 km rule could not drop FAR
-    group = result.explanation["groups"][0]
+    group = shown(result)["groups"][0]
     assert all(c["distance_km"] is None for c in group["candidates"])
     assert group["notes"] == [
         "no coordinates for the delivery address: distance is unknown and not used",
@@ -139,9 +141,9 @@ def test_the_explanation_is_plain_json_with_every_candidate_and_the_outcome() ->
         loc(4, "D", 4, {HAT: 1}),
     ]
     result = plan([ship((1, SHIRT, 2), (2, HAT, 1))], cands, Policy(max_split=2))
-    assert _json_only(result.explanation)
-    assert json.loads(json.dumps(result.explanation)) == result.explanation
-    group = result.explanation["groups"][0]
+    assert _json_only(shown(result))
+    assert json.loads(msgspec.json.encode(result.explanation)) == shown(result)
+    group = shown(result)["groups"][0]
     assert group["delivery"] == 1
     assert group["method"] == "ship"
     assert group["outcome"] == "partial"
@@ -166,8 +168,8 @@ def test_the_explanation_is_plain_json_with_every_candidate_and_the_outcome() ->
     assert group["alternatives"] == []
     # Chosen ones come first, in the order of the ranking.
     assert [c["location"] for c in group["candidates"][:2]] == ["A", "D"]
-    assert result.explanation["max_split"] == 2
-    assert result.explanation["transfer_to_store"] is False
+    assert shown(result)["max_split"] == 2
+    assert shown(result)["transfer_to_store"] is False
 
 
 def test_distances_are_shown_to_a_hundred_metres() -> None:

@@ -2,19 +2,29 @@
 
 ``plan`` is pure and runs on the order placement path: it reads the candidates as given,
 keeps what it takes (stock and daily capacity) on the side so later groups of the same
-order see it, and writes a JSON-ready explanation with every candidate's status and
-reason. Pickup comes from the customer's store only, topped up by transfers when the
-channel allows them; when it cannot be met, nothing is allocated for the group and the
-nearest stores that have everything are offered instead.
+order see it, and writes an explanation (``explanation.Explanation``) with every
+candidate's status and reason. Pickup comes from the customer's store only, topped up by
+transfers when the channel allows them; when it cannot be met, nothing is allocated for
+the group and the nearest stores that have everything are offered instead.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import Any
+
+from msgspec import UNSET
 
 from oms.domain.geo import Point, haversine_km, rounded_km
+from oms.domain.routing.explanation import (
+    AllocationEntry,
+    Alternative,
+    CandidateEntry,
+    Explanation,
+    GroupExplanation,
+    LineQuantity,
+    Outcome,
+)
 from oms.domain.routing.model import (
     AllocatedLine,
     Allocation,
@@ -22,6 +32,7 @@ from oms.domain.routing.model import (
     Candidate,
     Demand,
     Group,
+    Method,
     Plan,
     Policy,
 )
@@ -43,6 +54,7 @@ MAX_ALTERNATIVES = 5
 
 # (location, method, lines, destination) before they become Allocations
 _Part = tuple[Candidate, AllocationMethod, Fill, Candidate | None]
+_Worked = tuple[list[_Part], list[Demand], GroupExplanation]
 
 
 class _Context:
@@ -65,7 +77,7 @@ def plan(groups: Sequence[Group], candidates: Sequence[Candidate], policy: Polic
     ctx = _Context(candidates, policy)
     allocations: list[Allocation] = []
     unallocated: list[tuple[int, Demand]] = []
-    shown: list[dict[str, Any]] = []
+    shown: list[GroupExplanation] = []
     for group in groups:
         demand = [d for d in group.demand if d.quantity > 0]
         if group.delivery.method == "pickup":
@@ -76,12 +88,12 @@ def plan(groups: Sequence[Group], candidates: Sequence[Candidate], policy: Polic
         for cand, method, lines, destination in parts:
             ctx.stock.take(cand.location_id, lines)
             made.append(
-                {
-                    "location": cand.code,
-                    "method": method,
-                    "lines": [{"line": n, "quantity": q} for n, _, q in lines],
-                    "destination": None if destination is None else destination.code,
-                }
+                AllocationEntry(
+                    location=cand.code,
+                    method=method,
+                    lines=[LineQuantity(line=n, quantity=q) for n, _, q in lines],
+                    destination=None if destination is None else destination.code,
+                )
             )
             allocations.append(
                 Allocation(
@@ -93,34 +105,27 @@ def plan(groups: Sequence[Group], candidates: Sequence[Candidate], policy: Polic
                 )
             )
         unallocated.extend((group.delivery_no, d) for d in missing)
-        entry["delivery"] = group.delivery_no
-        entry["outcome"] = _outcome(bool(parts), bool(missing))
-        entry["allocations"] = made
-        entry["unallocated"] = [{"line": d.line_no, "quantity": d.quantity} for d in missing]
+        entry.delivery = group.delivery_no
+        entry.outcome = _outcome(bool(parts), bool(missing))
+        entry.allocations = made
+        entry.unallocated = [LineQuantity(line=d.line_no, quantity=d.quantity) for d in missing]
         shown.append(entry)
-    explanation: dict[str, Any] = {
-        "default_rules": ctx.rules.default,
-        "max_split": ctx.max_split,
-        "transfer_to_store": ctx.transfer,
-        "groups": shown,
-    }
+    explanation = Explanation(
+        default_rules=ctx.rules.default,
+        max_split=ctx.max_split,
+        transfer_to_store=ctx.transfer,
+        groups=shown,
+    )
     return Plan(tuple(allocations), tuple(unallocated), explanation)
 
 
-def _group_entry(ctx: _Context, method: str, notes: list[str]) -> dict[str, Any]:
-    # Keys in a fixed order so stored explanations read the same way every time.
-    entry: dict[str, Any] = {"delivery": 0, "method": method}
-    if method == "pickup":
-        entry["pickup_store"] = None
-    return entry | {
-        "outcome": "",
-        "rules": ctx.rules.shown,
-        "notes": notes,
-        "candidates": [],
-        "allocations": [],
-        "unallocated": [],
-        "alternatives": [],
-    }
+def _group_entry(ctx: _Context, method: Method, notes: list[str]) -> GroupExplanation:
+    return GroupExplanation(
+        method=method,
+        pickup_store=None if method == "pickup" else UNSET,
+        rules=ctx.rules.shown,
+        notes=notes,
+    )
 
 
 def _distance_notes(ctx: _Context, notes: list[str]) -> None:
@@ -130,9 +135,7 @@ def _distance_notes(ctx: _Context, notes: list[str]) -> None:
             notes.append(f"rule {rule.index} (within {rule.km:g} km) not applied")
 
 
-def _ship(
-    ctx: _Context, group: Group, demand: list[Demand]
-) -> tuple[list[_Part], list[Demand], dict[str, Any]]:
+def _ship(ctx: _Context, group: Group, demand: list[Demand]) -> _Worked:
     delivery = group.delivery
     notes: list[str] = []
     origin = None
@@ -144,72 +147,68 @@ def _ship(
     options, skipped = screen(ctx.stock, ctx.candidates, demand, origin, ctx.rules)
     chosen, missing = choose(options, demand, ctx.max_split)
     explain(options, chosen, missing, ctx.rules.sorts, ctx.max_split, SHIP_WORDS)
-    entry["candidates"] = [o.entry for o in options] + skipped
+    entry.candidates = [o.entry for o in options] + skipped
     parts: list[_Part] = [(o.cand, "ship", lines, None) for o, lines in chosen]
     return parts, missing, entry
 
 
-def _pickup(
-    ctx: _Context, group: Group, demand: list[Demand]
-) -> tuple[list[_Part], list[Demand], dict[str, Any]]:
+def _pickup(ctx: _Context, group: Group, demand: list[Demand]) -> _Worked:
     notes: list[str] = []
     entry = _group_entry(ctx, "pickup", notes)
     store = ctx.by_id.get(group.delivery.pickup_location_id or 0)
-    entry["pickup_store"] = None if store is None else store.code
+    entry.pickup_store = None if store is None else store.code
     if not demand:
         return [], [], entry
     if store is None:
         notes.append("the chosen pickup store is not among the locations open for routing")
-        entry["alternatives"] = _alternatives(ctx, None, demand)
+        entry.alternatives = _alternatives(ctx, None, demand)
         return [], demand, entry
     stock = ctx.stock
     avail = {sku: stock.available(store, sku) for sku in need(demand)}
     here = fill(avail, demand)
     capacity = stock.capacity_left(store)
-    own: dict[str, Any] = {
-        "location": store.code,
-        "kind": store.kind,
-        "role": "pickup store",
-        "distance_km": None,
-        "priority": store.priority,
-        "capacity_left": max(0, capacity),
-        "can_supply": {str(n): q for n, _, q in here},
-        "status": "skipped",
-        "reason": "",
-    }
-    entry["candidates"] = [own]
+    own = CandidateEntry(
+        location=store.code,
+        kind=store.kind,
+        role="pickup store",
+        distance_km=None,
+        priority=store.priority,
+        capacity_left=max(0, capacity),
+        can_supply={str(n): q for n, _, q in here},
+    )
+    entry.candidates = [own]
     if "pickup" not in store.capabilities:
-        own["reason"] = "no pickup capability"
+        own.reason = "no pickup capability"
     elif not stock.is_eligible(store):
-        own["reason"] = "not eligible for this channel"
+        own.reason = "not eligible for this channel"
     elif capacity <= 0:
-        own["reason"] = "at daily capacity"
+        own.reason = "at daily capacity"
     else:
         missing = subtract(demand, here)
         if not missing:
-            own["status"] = "chosen"
-            own["reason"] = "the customer's store; has everything"
+            own.status = "chosen"
+            own.reason = "the customer's store; has everything"
             return [(store, "pickup", here, None)], [], entry
         short = _shortfall(missing)
         if not ctx.transfer:
-            own["reason"] = f"{short}; this channel does not transfer stock to stores"
+            own.reason = f"{short}; this channel does not transfer stock to stores"
         else:
             parts = _transfers(ctx, store, missing, entry)
             if parts is not None:
                 has = sum(q for *_, q in here)
-                own["status"] = "chosen"
-                own["reason"] = (
+                own.status = "chosen"
+                own.reason = (
                     f"the customer's store; has {has} of {has + _units(missing)} units, "
                     "the rest comes by transfer"
                 )
                 return [(store, "pickup", here, None), *parts], [], entry
-            own["reason"] = f"{short}; transfers cannot cover it"
-    entry["alternatives"] = _alternatives(ctx, store, demand)
+            own.reason = f"{short}; transfers cannot cover it"
+    entry.alternatives = _alternatives(ctx, store, demand)
     return [], demand, entry
 
 
 def _transfers(
-    ctx: _Context, store: Candidate, missing: list[Demand], entry: dict[str, Any]
+    ctx: _Context, store: Candidate, missing: list[Demand], entry: GroupExplanation
 ) -> list[_Part] | None:
     """Transfers that bring the store everything it lacks, or None when they cannot."""
     origin = ctx.stock.point(store)
@@ -224,11 +223,11 @@ def _transfers(
     )
     chosen, still = choose(options, missing, ctx.max_split)
     explain(options, chosen, still, ctx.rules.sorts, ctx.max_split, TRANSFER_WORDS)
-    entry["candidates"].extend([o.entry for o in options] + skipped)
+    entry.candidates.extend([o.entry for o in options] + skipped)
     if still:
         for option, lines in chosen:
-            option.entry["status"] = "skipped"
-            option.entry["reason"] = (
+            option.entry.status = "skipped"
+            option.entry.reason = (
                 f"could send {sum(q for *_, q in lines)} units, but transfers cannot "
                 "complete the pickup"
             )
@@ -238,7 +237,7 @@ def _transfers(
 
 def _alternatives(
     ctx: _Context, store: Candidate | None, demand: list[Demand]
-) -> list[dict[str, Any]]:
+) -> list[Alternative]:
     """Up to five other pickup stores that have everything now, nearest to the chosen one.
 
     Without the chosen store's position, location priority then code orders them.
@@ -263,12 +262,12 @@ def _alternatives(
             found.append((distance, cand.code, distance))
     best = heapq.nsmallest(MAX_ALTERNATIVES, found)
     return [
-        {"location": code, "distance_km": None if d is None else rounded_km(d)}
+        Alternative(location=code, distance_km=None if d is None else rounded_km(d))
         for _, code, d in best
     ]
 
 
-def _outcome(allocated: bool, missing: bool) -> str:
+def _outcome(allocated: bool, missing: bool) -> Outcome:
     if not missing:
         return "complete"
     return "partial" if allocated else "unallocated"

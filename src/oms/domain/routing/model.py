@@ -8,8 +8,11 @@ reservation loses a race it reads again and plans again.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # explanation.py builds on this module's Method and AllocationMethod
+    from oms.domain.routing.explanation import Explanation
 
 Method = Literal["ship", "pickup"]
 AllocationMethod = Literal["ship", "pickup", "transfer"]
@@ -107,9 +110,9 @@ class Allocation:
 class Plan:
     allocations: tuple[Allocation, ...]
     unallocated: tuple[tuple[int, Demand], ...]  # (delivery_no, demand) nothing could take
-    # JSON-ready: per group, the rules applied and every candidate with why it was chosen
-    # or skipped; for a pickup that cannot be met, the nearby stores that have everything.
-    explanation: dict[str, Any] = field(default_factory=dict)
+    # Per group, the rules applied and every candidate with why it was chosen or skipped;
+    # for a pickup that cannot be met, the nearby stores that have everything.
+    explanation: Explanation
 
     @property
     def complete(self) -> bool:

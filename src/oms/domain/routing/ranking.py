@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from msgspec import UNSET
+
 from oms.domain.geo import Point, haversine_km, rounded_km
+from oms.domain.routing.explanation import CandidateEntry, Role
 from oms.domain.routing.model import Candidate, Demand
 from oms.domain.routing.rules import RuleSet, Sort
 
@@ -98,7 +101,7 @@ class Option:
     __slots__ = ("avail", "cand", "entry", "key", "units")
 
     def __init__(
-        self, cand: Candidate, avail: dict[int, int], units: int, entry: dict[str, Any]
+        self, cand: Candidate, avail: dict[int, int], units: int, entry: CandidateEntry
     ) -> None:
         self.cand = cand
         self.avail = avail
@@ -147,8 +150,8 @@ def screen(
     rules: RuleSet,
     *,
     skip_id: int | None = None,
-    role: str | None = None,
-) -> tuple[list[Option], list[dict[str, Any]]]:
+    role: Role | None = None,
+) -> tuple[list[Option], list[CandidateEntry]]:
     """Ranked options that may supply the demand, and the explanation of every other one.
 
     ``role`` labels each explanation entry (transfer sources, next to the pickup store).
@@ -156,7 +159,7 @@ def screen(
     skus = need(demand)
     total = sum(skus.values())
     options: list[Option] = []
-    skipped: list[dict[str, Any]] = []
+    skipped: list[CandidateEntry] = []
     fresh = not stock.units  # the first group of a plan: nothing taken yet
     for cand in candidates:
         if cand.location_id == skip_id:
@@ -170,17 +173,15 @@ def screen(
         units = sum(q for _, _, q in can)
         distance = haversine_km(origin, stock.point(cand)) if origin is not None else None
         capacity = stock.capacity_left(cand)
-        entry: dict[str, Any] = {"location": cand.code, "kind": cand.kind}
-        if role is not None:
-            entry["role"] = role
-        entry |= {
-            "distance_km": None if distance is None else rounded_km(distance),
-            "priority": cand.priority,
-            "capacity_left": max(0, capacity),
-            "can_supply": {str(line_no): q for line_no, _, q in can},
-            "status": "skipped",
-            "reason": "",
-        }
+        entry = CandidateEntry(
+            location=cand.code,
+            kind=cand.kind,
+            role=UNSET if role is None else role,
+            distance_km=None if distance is None else rounded_km(distance),
+            priority=cand.priority,
+            capacity_left=max(0, capacity),
+            can_supply={str(line_no): q for line_no, _, q in can},
+        )
         reason: str | None = None
         if "ship_from" not in cand.capabilities:
             reason = "no ship_from capability"
@@ -197,7 +198,7 @@ def screen(
                 if units == 0:
                     reason = "no stock for these lines"
         if reason is not None:
-            entry["reason"] = reason
+            entry.reason = reason
             skipped.append(entry)
             continue
         option = Option(cand, avail, units, entry)
@@ -268,7 +269,7 @@ def explain(
     """Set each option's status and reason in its explanation entry."""
     if not parts:
         for option in options:
-            option.entry["reason"] = "nothing it has is still missing"
+            option.entry.reason = "nothing it has is still missing"
         return
     chosen = {id(option) for option, _ in parts}
     first = parts[0][0]
@@ -279,29 +280,29 @@ def explain(
             why = _BEST.get(rule, f"{rule} first")
         else:
             why = "the only one that does"
-        first.entry["status"] = "chosen"
-        first.entry["reason"] = f"{words.whole}; {why}"
+        first.entry.status = "chosen"
+        first.entry.reason = f"{words.whole}; {why}"
         for option in options:
             if option is first:
                 continue
             if option.units == first.units:
                 rule = _told_apart(first.key, option.key, sorts)
                 better = _BETTER.get(rule, f"is a {rule}")
-                option.entry["reason"] = f"{words.whole} too, but {first.cand.code} {better}"
+                option.entry.reason = f"{words.whole} too, but {first.cand.code} {better}"
             else:
-                option.entry["reason"] = words.other
+                option.entry.reason = words.other
         return
     count = len(parts)
     still = sum(d.quantity for d in missing) if missing else 0
     for i, (option, taken) in enumerate(parts, 1):
         units = sum(q for _, _, q in taken)
-        option.entry["status"] = "chosen"
+        option.entry.status = "chosen"
         if count == 1:
-            option.entry["reason"] = (
+            option.entry.reason = (
                 f"no location has everything; {words.verb} {units} units, the most of any"
             )
         else:
-            option.entry["reason"] = (
+            option.entry.reason = (
                 f"split part {i} of {count}: {words.verb} {units} units, the most of what "
                 "was still missing"
             )
@@ -310,9 +311,9 @@ def explain(
         if id(option) in chosen:
             continue
         if still and _cover(option.avail, left) > 0:
-            option.entry["reason"] = f"split limit reached ({max_parts} parts)"
+            option.entry.reason = f"split limit reached ({max_parts} parts)"
         else:
-            option.entry["reason"] = "the chosen locations already cover what it has"
+            option.entry.reason = "the chosen locations already cover what it has"
 
 
 def _told_apart(a: tuple[Any, ...], b: tuple[Any, ...], sorts: Sequence[Sort]) -> str:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -294,9 +295,9 @@ def _rejection(
             }
         )
     alternatives = {
-        str(group.get("delivery")): group["alternatives"]
-        for group in plan_.explanation.get("groups", [])
-        if group.get("alternatives")
+        str(group.delivery): msgspec.to_builtins(group.alternatives)
+        for group in plan_.explanation.groups
+        if group.alternatives
     }
     described = ", ".join(
         f"line {entry['line_no']} {entry['sku']} ({entry['allocatable']} of {entry['requested']})"

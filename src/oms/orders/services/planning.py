@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -205,7 +206,7 @@ async def plan_and_write(
             params["e_kind"].append(kind)
             params["e_detail"].append(json.dumps(detail))
         params["attempts"] = attempt
-        params["explanation"] = json.dumps(plan_.explanation)
+        params["explanation"] = msgspec.json.encode(plan_.explanation).decode()
         if attempt == 1:
             await conn.execute(_SAVEPOINT)
         row = (await conn.execute(statement, params)).one()
