@@ -22,9 +22,9 @@ from oms.fulfilment.services.records import (
     queue_rows,
     read_for_work,
     read_visible,
-    to_out,
 )
 from oms.orders.schemas import FulfilmentState
+from oms.orders.services.fulfilment_views import fulfilment_view
 
 # What a store still has to act on, when the caller names no state (in flow order).
 OPEN_STATES: tuple[FulfilmentState, ...] = tuple(s for s in STATES if s in LIVE_STATES)
@@ -108,7 +108,7 @@ async def _card(
     session: AsyncSession, row: FulfilmentRow, lines: list[LineRow], now: datetime
 ) -> FulfilmentCard:
     return FulfilmentCard(
-        fulfilment=to_out(row, lines),
+        fulfilment=fulfilment_view(row, lines),
         order_id=row.order_id,
         order_number=row.order_number,
         customer_name=row.customer_name,

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms.db.rows import group_rows
 from oms.domain.access import Action, Principal, require_at, require_visible, sees_channel
 from oms.domain.errors import NotFound
 from oms.domain.fulfilment_flow import WORK_STATES
-from oms.orders.schemas import FulfilmentLineOut, FulfilmentOut
+from oms.orders.schemas import FulfilmentOut
+from oms.orders.services.fulfilment_views import fulfilment_view
 
 _COLUMNS = """
     f.id, f.order_id, f.location_id, loc.code AS location_code, loc.name AS location_name,
@@ -204,12 +206,13 @@ async def lines_of(
     if not fulfilment_ids:
         return {}
     rows = await session.execute(_LINES, {"ids": list(fulfilment_ids)})
-    lines: dict[uuid.UUID, list[LineRow]] = {}
-    for r in rows:
-        lines.setdefault(r.fulfilment_id, []).append(
-            LineRow(r.line_no, r.sku_id, r.sku, r.quantity, r.quantity_short)
-        )
-    return lines
+    by_fulfilment = group_rows(rows, lambda r: r.fulfilment_id)
+    return {
+        fulfilment_id: [
+            LineRow(r.line_no, r.sku_id, r.sku, r.quantity, r.quantity_short) for r in group
+        ]
+        for fulfilment_id, group in by_fulfilment.items()
+    }
 
 
 async def awaiting_transfer(session: AsyncSession, row: FulfilmentRow) -> bool:
@@ -254,35 +257,9 @@ def units_detail(lines: Sequence[tuple[int, int]], codes: dict[int, str]) -> lis
     return [{"sku": codes.get(sku_id, str(sku_id)), "quantity": q} for sku_id, q in lines]
 
 
-def to_out(row: FulfilmentRow, lines: Sequence[LineRow]) -> FulfilmentOut:
-    return FulfilmentOut(
-        id=row.id,
-        location=row.location_code,
-        method=row.method,  # type: ignore[arg-type]
-        delivery=row.delivery_no,
-        state=row.state,  # type: ignore[arg-type]
-        lines=[
-            FulfilmentLineOut(
-                line_no=line.line_no,
-                sku=line.sku,
-                quantity=line.quantity,
-                short=line.quantity_short,
-            )
-            for line in lines
-        ],
-        destination=row.destination_code,
-        awaits=row.awaits_fulfilment_id,
-        carrier=row.carrier,
-        tracking_number=row.tracking_number,
-        reason=row.reason,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 async def fulfilment_out(session: AsyncSession, fulfilment_id: uuid.UUID) -> FulfilmentOut:
     """The fulfilment as it stands now in this transaction (after a change)."""
     row = (await session.execute(_READ, {"id": fulfilment_id})).mappings().one()
     found = FulfilmentRow(**row)
     lines = await lines_of(session, [fulfilment_id])
-    return to_out(found, lines.get(fulfilment_id, []))
+    return fulfilment_view(found, lines.get(fulfilment_id, []))

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.services.refs import location_by_code
+from oms.db.rows import group_rows
 from oms.domain.access import (
     Action,
     Principal,
@@ -235,9 +236,7 @@ async def _returns(
     session: AsyncSession, order_id: uuid.UUID, return_id: uuid.UUID | None
 ) -> list[ReturnOut]:
     rows = (await session.execute(_RETURNS, {"order_id": order_id, "return_id": return_id})).all()
-    grouped: dict[uuid.UUID, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(row.id, []).append(row)
+    grouped = group_rows(rows, lambda r: r.id)
     return [
         ReturnOut(
             id=first.id,

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from oms.db.rows import group_rows
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.fulfilment_flow import LIVE_STATES, WORK_STATES
@@ -161,13 +162,15 @@ async def _locked_order(
 
 
 async def _live(conn: AsyncConnection, order_id: uuid.UUID) -> list[_Fulfilment]:
-    found: dict[uuid.UUID, _Fulfilment] = {}
-    for r in (await conn.execute(_LIVE_UNITS, {"id": order_id, "live": sorted(LIVE_STATES)})).all():
-        f = found.setdefault(
-            r.id, _Fulfilment(r.id, r.state, r.method, r.location_id, r.awaits_fulfilment_id, {})
+    rows = await conn.execute(_LIVE_UNITS, {"id": order_id, "live": sorted(LIVE_STATES)})
+    found = []
+    for lines in group_rows(rows, lambda r: r.id).values():
+        f = lines[0]
+        units = {r.line_no: (r.sku_id, r.units) for r in lines}
+        found.append(
+            _Fulfilment(f.id, f.state, f.method, f.location_id, f.awaits_fulfilment_id, units)
         )
-        f.units[r.line_no] = (r.sku_id, r.units)
-    return list(found.values())
+    return found
 
 
 def _cancellable(line: Row[Any], fulfilments: list[_Fulfilment]) -> int:

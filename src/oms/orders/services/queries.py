@@ -17,13 +17,13 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.customers.services.visibility import WORKS_HERE_SQL, live_grant
+from oms.db.rows import group_rows
 from oms.domain.access import Action, Principal, channel_scope, order_list_scope, require
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import NotFound
 from oms.domain.fulfilment_flow import DEAD_STATES
 from oms.orders.schemas import (
     CustomerOut,
-    FulfilmentLineOut,
     FulfilmentOut,
     OrderEventOut,
     OrderIn,
@@ -33,6 +33,7 @@ from oms.orders.schemas import (
     OrderSummary,
     RoutingDecisionOut,
 )
+from oms.orders.services.fulfilment_views import PlacedFulfilment, PlacedLine, fulfilment_view
 from oms.orders.services.order_access import may_see as may_see  # cancel and edit use it
 from oms.orders.services.order_access import open_order
 
@@ -57,7 +58,7 @@ _LINES = text(
 )
 _FULFILMENTS = text(
     """
-    SELECT f.*, loc.code AS location, dest.code AS destination,
+    SELECT f.*, loc.code AS location_code, dest.code AS destination_code,
            fl.line_no, fl.quantity, fl.quantity_short, s.code AS sku
       FROM fulfilment f
       JOIN location loc ON loc.id = f.location_id
@@ -121,32 +122,8 @@ async def get_order_out(conn: AsyncConnection, order_id: uuid.UUID) -> OrderOut:
 
 
 def _fulfilments(rows: Sequence[Row[Any]]) -> list[FulfilmentOut]:
-    by_id: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
-        by_id[row.id].append(row)
-    return [
-        FulfilmentOut(
-            id=first.id,
-            location=first.location,
-            method=first.method,
-            delivery=first.delivery_no,
-            state=first.state,
-            lines=[
-                FulfilmentLineOut(
-                    line_no=r.line_no, sku=r.sku, quantity=r.quantity, short=r.quantity_short
-                )
-                for r in group
-            ],
-            destination=first.destination,
-            awaits=first.awaits_fulfilment_id,
-            carrier=first.carrier,
-            tracking_number=first.tracking_number,
-            reason=first.reason,
-            created_at=first.created_at,
-            updated_at=first.updated_at,
-        )
-        for first, group in ((g[0], g) for g in by_id.values())
-    ]
+    """One joined row per fulfilment line, ordered by fulfilment."""
+    return [fulfilment_view(lines[0], lines) for lines in group_rows(rows, lambda r: r.id).values()]
 
 
 def _allocated(fulfilments: list[FulfilmentOut]) -> dict[int, int]:
@@ -175,20 +152,17 @@ def placed_order_out(
     """The new order's response, from what was just written (no reads)."""
     created_at: datetime = written.row.created_at
     fulfilments = [
-        FulfilmentOut(
-            id=f.id,
-            location=location_code[f.location_id],
-            method=f.method,  # type: ignore[arg-type]
-            delivery=f.delivery_no,
-            state="pending",
-            lines=[
-                FulfilmentLineOut(line_no=ln, sku=sku_code[sku], quantity=q, short=0)
-                for ln, sku, q in f.lines
-            ],
-            destination=location_code.get(f.destination_location_id or 0),
-            awaits=f.awaits_fulfilment_id,
-            created_at=created_at,
-            updated_at=created_at,
+        fulfilment_view(
+            PlacedFulfilment(
+                id=f.id,
+                location_code=location_code[f.location_id],
+                method=f.method,
+                delivery_no=f.delivery_no,
+                destination_code=location_code.get(f.destination_location_id or 0),
+                awaits_fulfilment_id=f.awaits_fulfilment_id,
+                created_at=created_at,
+            ),
+            [PlacedLine(line_no, sku_code[sku_id], q) for line_no, sku_id, q in f.lines],
         )
         for f in written.fulfilments
     ]
