@@ -108,7 +108,7 @@ class SkuController(Controller):
         q: Annotated[str | None, QueryParameter(min_length=1, max_length=300)] = None,
         active: FromQuery[bool | None] = None,
         limit: PageLimit = 50,
-        cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
+        cursor: PageCursor = None,
     ) -> SkuPage:
         return await skus.search_skus(db_session, q=q, active=active, limit=limit, cursor=cursor)
 

@@ -11,7 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from oms.customers.schemas import CustomerPage, CustomerProfile
 from oms.customers.services import profiles as services
 from oms.http.deps import Caller, DbSession
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 
 
 class CustomerController(Controller):
@@ -39,7 +39,7 @@ class CustomerController(Controller):
         principal: Caller,
         q: Annotated[str, QueryParameter(min_length=1, max_length=320)],
         limit: PageLimit = 50,
-        cursor: Annotated[str | None, QueryParameter(min_length=1, max_length=600)] = None,
+        cursor: PageCursor = None,
     ) -> CustomerPage:
         return await services.search_customers(
             db_session,

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import Creating
-from oms.http.params import PageLimit
+from oms.http.params import PageCursor, PageLimit
 from oms.orders.schemas import (
     CancelIn,
     EditIn,
@@ -82,7 +82,7 @@ class OrderController(Controller):
         status: FromQuery[str | None] = None,
         customer: FromQuery[uuid.UUID | None] = None,
         location: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
         limit: PageLimit = 50,
     ) -> OrderPage:
         conn = await db_session.connection()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from oms.http.params import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from tests.support.pages import read_all_pages
 from tests.support.world import World
 
@@ -62,8 +63,11 @@ async def test_every_list_route_takes_limit_and_cursor_and_answers_a_page(world:
 
     paged = {path: found for path, found in lists.items() if path not in NOT_PAGED_YET}
     for path, (operation, body) in paged.items():
-        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        assert {"limit", "cursor"} <= query, (path, sorted(query))
+        query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert {"limit", "cursor"} <= set(query), (path, sorted(query))
+        # The shared PageLimit and PageCursor, not look-alikes with bounds of their own.
+        assert query["limit"]["schema"]["maximum"] == MAX_PAGE_SIZE, path
+        assert query["cursor"]["schema"]["maxLength"] == MAX_CURSOR_LENGTH, path
         assert body.get("type") == "object", (path, "a bare array is not a page")
         properties = body["properties"]
         assert properties["items"]["type"] == "array", path
