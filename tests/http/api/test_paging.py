@@ -76,8 +76,8 @@ async def test_every_list_route_takes_limit_and_cursor_and_answers_a_page(world:
 
     for path, lists_in_report in PAGED_REPORTS.items():
         operation = document["paths"][path]["get"]
-        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        assert {"limit", "cursor"} <= query, (path, sorted(query))
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert {"limit", "cursor"} <= names, (path, sorted(names))
         content = operation["responses"]["200"]["content"]["application/json"]
         properties = _resolve(content["schema"], document)["properties"]
         assert all(properties[name]["type"] == "array" for name in lists_in_report), path
