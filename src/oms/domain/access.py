@@ -13,7 +13,7 @@ import enum
 
 import msgspec
 
-from oms.domain.errors import Forbidden, NotFound
+from oms.domain.errors import Forbidden, InvalidInput, NotFound
 
 
 class Role(enum.StrEnum):
@@ -160,6 +160,19 @@ def require_visible(principal: Principal, location_id: int, what: str) -> None:
     """Hide another store's records: a scoped token gets the same 404 as for a missing one."""
     if principal.is_scoped and location_id not in principal.location_ids:
         raise NotFound(f"{what} not found")
+
+
+def check_token_scope(role: Role, *, has_locations: bool, has_channel: bool) -> None:
+    """Refuse a token whose scope does not fit its role, when it is issued: store roles act
+    at one or more locations, an integration token for one channel, no other role at
+    locations (InvalidInput)."""
+    scoped = role in SCOPED_ROLES
+    if scoped and not has_locations:
+        raise InvalidInput(f"a {role} token needs at least one location")
+    if not scoped and has_locations:
+        raise InvalidInput(f"a {role} token is not scoped to locations")
+    if role == Role.INTEGRATION and not has_channel:
+        raise InvalidInput("an integration token needs a channel_code")
 
 
 # Integration tokens: a channel's machine client sees and acts for its own channel only, and

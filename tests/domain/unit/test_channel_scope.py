@@ -15,12 +15,13 @@ from oms.domain.access import (
     Principal,
     Role,
     channel_scope,
+    check_token_scope,
     require,
     require_channel,
     sees_channel,
     sees_hold,
 )
-from oms.domain.errors import Forbidden
+from oms.domain.errors import Forbidden, InvalidInput
 
 ADMIN = Principal(token_id=1, name="ops", role=Role.ADMIN)
 MANAGER = Principal(token_id=2, name="m", role=Role.STORE_MANAGER, location_ids=frozenset({1}))
@@ -90,3 +91,19 @@ def test_an_integration_token_sees_only_the_holds_it_placed() -> None:
 def test_other_roles_are_not_limited_by_who_placed_a_hold(principal: Principal) -> None:
     assert sees_hold(principal, placed_by="integration:amz")
     assert sees_hold(principal, placed_by="someone:else")
+
+
+def test_a_token_is_issued_only_with_the_scope_its_role_needs() -> None:
+    check_token_scope(Role.ADMIN, has_locations=False, has_channel=False)
+    check_token_scope(Role.ASSOCIATE, has_locations=True, has_channel=False)
+    check_token_scope(Role.INTEGRATION, has_locations=False, has_channel=True)
+    refusals = [
+        (Role.STORE_MANAGER, False, False, "a store_manager token needs at least one location"),
+        (Role.ADMIN, True, False, "a admin token is not scoped to locations"),
+        (Role.INTEGRATION, True, True, "a integration token is not scoped to locations"),
+        (Role.INTEGRATION, False, False, "an integration token needs a channel_code"),
+    ]
+    for role, has_locations, has_channel, message in refusals:
+        with pytest.raises(InvalidInput) as refused:
+            check_token_scope(role, has_locations=has_locations, has_channel=has_channel)
+        assert refused.value.detail == message

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.db.models import ApiToken, ApiTokenLocation, Location
-from oms.domain.access import SCOPED_ROLES, Principal, Role
-from oms.domain.errors import InvalidInput, NotFound
+from oms.domain.access import Principal, Role, check_token_scope
+from oms.domain.errors import NotFound
 
 TOKEN_PREFIX = "oms_"  # noqa: S105  (a recognisable prefix, not a secret)
 
@@ -36,13 +36,7 @@ async def create_token(
     channel_code: str | None = None,
 ) -> tuple[ApiToken, str, list[str]]:
     """Create a token; returns (row, secret, location codes). The secret is never stored."""
-    scoped = role in SCOPED_ROLES
-    if scoped and not location_codes:
-        raise InvalidInput(f"a {role} token needs at least one location")
-    if not scoped and location_codes:
-        raise InvalidInput(f"a {role} token is not scoped to locations")
-    if role == Role.INTEGRATION and not channel_code:
-        raise InvalidInput("an integration token needs a channel_code")
+    check_token_scope(role, has_locations=bool(location_codes), has_channel=bool(channel_code))
     locations = []
     if location_codes:
         rows = await session.scalars(select(Location).where(Location.code.in_(location_codes)))
