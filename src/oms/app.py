@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> Litestar:
         # Starting the embedded server blocks for a moment; keep the loop free meanwhile.
         url = await asyncio.to_thread(resolve_database_url, settings)
         engine = make_engine(url, settings)
-        sessionmaker = make_sessionmaker(engine, settings)
+        sessionmaker = make_sessionmaker(engine)
         state = app.state
         state.settings = settings
         state.engine = engine

@@ -2,6 +2,14 @@
 
 Nothing reads the environment at import time; ``Settings.from_env()`` is called by the
 CLI (or a test) and the result is passed into ``create_app(settings)``.
+
+How a setting reaches a service: as an explicit argument, one way only. The controller
+takes it from ``state.settings`` (a ``state: State`` handler parameter), a job from its
+``JobDatabase.settings``, and passes the value a service needs as a keyword argument
+(``attempts=settings.pickup_code_attempts``, ``public_url=settings.public_url``), or the
+``Settings`` struct itself when a service reads several of them (tracking's rate limits).
+Services never read the environment, the app state or ``session.info``; a test calls them
+with the values it wants.
 """
 
 from __future__ import annotations

@@ -46,12 +46,6 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
-def make_sessionmaker(
-    engine: AsyncEngine, settings: Settings | None = None
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions that carry the few settings services read without an HTTP request
-    (``session.info["public_url"]``: links in customer messages)."""
-    info = (
-        {"public_url": settings.public_url.rstrip("/")} if settings and settings.public_url else {}
-    )
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions carry no settings: a service that needs one is passed it (``oms.config``)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

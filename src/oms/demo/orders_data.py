@@ -139,7 +139,8 @@ async def _to_ready_for_pickup(session: AsyncSession, order: OrderOut) -> None:
             continue
         await transitions.start_picking(session, DEMO_PRINCIPAL, fulfilment.id)
         await transitions.pack(session, DEMO_PRINCIPAL, fulfilment.id)
-        await pickup.ready_for_pickup(session, DEMO_PRINCIPAL, fulfilment.id)
+        # Demo customers are not real: their messages carry no tracking link.
+        await pickup.ready_for_pickup(session, DEMO_PRINCIPAL, fulfilment.id, public_url=None)
 
 
 async def _to_shipped(session: AsyncSession, order: OrderOut) -> None:

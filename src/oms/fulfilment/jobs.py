@@ -43,8 +43,12 @@ _DUE = text(
 _ORDER = text("SELECT status, number, customer_name FROM sales_order WHERE id = :id")
 
 
-async def cancel_uncollected_pickups(session: AsyncSession, limit: int = 100) -> int:
-    """Cancel up to ``limit`` overdue pickups in the caller's transaction; returns how many."""
+async def cancel_uncollected_pickups(
+    session: AsyncSession, limit: int = 100, *, public_url: str | None
+) -> int:
+    """Cancel up to ``limit`` overdue pickups in the caller's transaction; returns how many.
+
+    ``public_url``: ``OMS_PUBLIC_URL``, for the link in the customer's message."""
     due = list((await session.scalars(_DUE, {"limit": limit})).all())
     cancelled = 0
     for fulfilment_id in due:
@@ -66,18 +70,24 @@ async def cancel_uncollected_pickups(session: AsyncSession, limit: int = 100) ->
                     "customer_name": order.customer_name,
                     "reason": REASON,
                 },
+                public_url=public_url,
             )
     return cancelled
 
 
 async def sweep_uncollected_pickups(
-    sessionmaker: async_sessionmaker[AsyncSession], batch_size: int = 100
+    sessionmaker: async_sessionmaker[AsyncSession],
+    batch_size: int = 100,
+    *,
+    public_url: str | None,
 ) -> int:
     """The periodic job: bounded batches, each its own short transaction."""
     total = 0
     while True:
         async with sessionmaker() as session, session.begin():
-            done = await cancel_uncollected_pickups(session, limit=batch_size)
+            done = await cancel_uncollected_pickups(
+                session, limit=batch_size, public_url=public_url
+            )
         total += done
         if done < batch_size:
             break

@@ -1,4 +1,8 @@
-"""Request-scoped dependencies: one database transaction per request, the caller."""
+"""Request-scoped dependencies: one database transaction per request, the caller.
+
+Settings are not a dependency of services: a handler takes ``state: State`` and passes
+``state.settings.<name>`` on as an argument (the rule is in ``oms.config``).
+"""
 
 from __future__ import annotations
 

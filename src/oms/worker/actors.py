@@ -56,7 +56,7 @@ class JobDatabase:
                 if url is None:
                     url = await asyncio.to_thread(resolve_database_url, self._settings)
                 self._engine = make_engine(url, self._settings)
-                self._sessionmaker = make_sessionmaker(self._engine, self._settings)
+                self._sessionmaker = make_sessionmaker(self._engine)
             return self._sessionmaker
 
     @property
@@ -129,7 +129,9 @@ def register_actors(
         await route_backorders(await database.sessionmaker(), limit)
 
     async def cancel_uncollected_pickups(batch_size: int = 100) -> None:
-        await sweep_uncollected_pickups(await database.sessionmaker(), batch_size)
+        await sweep_uncollected_pickups(
+            await database.sessionmaker(), batch_size, public_url=database.settings.public_url
+        )
 
     sender = sender_for(database.settings)
 

@@ -50,7 +50,7 @@ async def _on_the_shelf(
 
 async def _sweep(world: World) -> int:
     async with world.sessionmaker() as session, session.begin():
-        return await cancel_uncollected_pickups(session, limit=1000)
+        return await cancel_uncollected_pickups(session, limit=1000, public_url=None)
 
 
 async def _state(world: World, fulfilment_id: str) -> tuple[str, str | None]:
@@ -148,7 +148,7 @@ async def test_the_periodic_job_is_scheduled_and_runs_in_batches(
     }
     due = [await _on_the_shelf(client, world, 2, 2.5, units=1) for _ in range(3)]
 
-    await sweep_uncollected_pickups(world.sessionmaker, batch_size=1)
+    await sweep_uncollected_pickups(world.sessionmaker, batch_size=1, public_url=None)
 
     for _, _, _, fulfilment_id in due:
         assert await _state(world, fulfilment_id) == ("cancelled", "uncollected")

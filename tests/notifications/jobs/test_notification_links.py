@@ -7,7 +7,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.config import Settings
-from oms.db.engine import make_sessionmaker
 from oms.notifications.services.messages import queue_notification
 from tests.notifications.jobs.test_notifications import (
     PICKUP_DATA,
@@ -22,12 +21,15 @@ async def test_with_a_public_url_messages_link_to_the_orders_tracking_page(
 ) -> None:
     order_id = await make_order(sessionmaker, email="ann@example.com")
     settings = Settings(public_url="https://orders.example.com/")
-    linked = make_sessionmaker(sessionmaker.kw["bind"], settings)
     without_link = {k: v for k, v in PICKUP_DATA.items() if k != "tracking_url"}
 
-    async with linked() as session, session.begin():
+    async with sessionmaker() as session, session.begin():
         await queue_notification(
-            session, order_id=order_id, kind="ready_for_pickup", data=without_link
+            session,
+            order_id=order_id,
+            kind="ready_for_pickup",
+            data=without_link,
+            public_url=settings.public_url,
         )
     async with sessionmaker() as session:
         token = await session.scalar(

@@ -109,7 +109,7 @@ async def queue(
     sm: async_sessionmaker[AsyncSession], order_id: uuid.UUID, kind: str, data: dict[str, Any]
 ) -> None:
     async with sm() as session, session.begin():
-        await queue_notification(session, order_id=order_id, kind=kind, data=data)
+        await queue_notification(session, order_id=order_id, kind=kind, data=data, public_url=None)
 
 
 async def notifications(

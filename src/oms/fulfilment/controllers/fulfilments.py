@@ -125,9 +125,15 @@ class FulfilmentController(Controller):
         status_code=200,
     )
     async def ready_for_pickup(
-        self, fulfilment_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+        self,
+        fulfilment_id: FromPath[uuid.UUID],
+        state: State,
+        db_session: DbSession,
+        principal: Caller,
     ) -> FulfilmentOut:
-        return await pickup.ready_for_pickup(db_session, principal, fulfilment_id)
+        return await pickup.ready_for_pickup(
+            db_session, principal, fulfilment_id, public_url=state.settings.public_url
+        )
 
     @post(
         "/{fulfilment_id:uuid}/hand-over",

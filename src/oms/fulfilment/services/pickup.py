@@ -85,8 +85,13 @@ class Refused:
 
 
 async def ready_for_pickup(
-    session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    fulfilment_id: uuid.UUID,
+    *,
+    public_url: str | None,
 ) -> FulfilmentOut:
+    """``public_url``: ``OMS_PUBLIC_URL``, for the link in the customer's message."""
     row = await lock_for_work(session, principal, fulfilment_id)
     check_transition(row.state, "ready_for_pickup", row.method)
     code = new_pickup_code()
@@ -108,6 +113,7 @@ async def ready_for_pickup(
             "timezone": facts.timezone,
             "pickup_code": code,
         },
+        public_url=public_url,
     )
     return await fulfilment_out(session, fulfilment_id)
 

@@ -37,19 +37,26 @@ _TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order
 
 
 async def queue_notification(
-    session: AsyncSession, *, order_id: uuid.UUID, kind: str, data: dict[str, Any]
+    session: AsyncSession,
+    *,
+    order_id: uuid.UUID,
+    kind: str,
+    data: dict[str, Any],
+    public_url: str | None,
 ) -> None:
     """Render ``kind`` from ``data``, store it for the order's email and enqueue its sending.
+
+    ``public_url`` (``OMS_PUBLIC_URL``, passed down by the controller or job): where
+    customers reach the service; the message then links to the order's tracking page.
 
     ValueError for an unknown kind or missing data (a programming error, not the
     customer's); NotFound for an unknown order. An order without an email is not an error:
     nothing is queued and the timeline says why.
     """
-    public_url = session.info.get("public_url")
     if public_url and "tracking_url" not in data:
         token = await session.scalar(_TRACKING_TOKEN, {"order_id": order_id})
         if token is not None:
-            data = {**data, "tracking_url": f"{public_url}/track/{token}"}
+            data = {**data, "tracking_url": f"{public_url.rstrip('/')}/track/{token}"}
     subject, body = render(kind, data)
     notification_id = await session.scalar(
         _INSERT,
