@@ -47,6 +47,50 @@ _LIVE_UNITS = text(
      ORDER BY f.created_at DESC, f.id
     """
 )
+_GROW_LINE = text(
+    "UPDATE order_line SET quantity = quantity + :more WHERE order_id = :id AND line_no = :n"
+)
+_TOTAL = text(
+    """
+    SELECT coalesce(sum((quantity - quantity_cancelled)::numeric * unit_price), 0)
+      FROM order_line WHERE order_id = :id
+    """
+)
+_SET_TOTAL = text("UPDATE sales_order SET total_amount = :total, updated_at = now() WHERE id = :id")
+_CANCEL_LINE_UNITS = text(
+    """
+    UPDATE order_line
+       SET quantity_cancelled = quantity_cancelled + :quantity,
+           quantity_backordered = quantity_backordered - :from_backorder
+     WHERE order_id = :id AND line_no = :n
+    """
+)
+_SHRINK_FULFILMENT_LINE = text(
+    """
+    UPDATE fulfilment_line SET quantity = quantity - :units
+     WHERE fulfilment_id = :f AND line_no = :n AND quantity - quantity_short > :units
+    RETURNING quantity
+    """
+)
+_DROP_FULFILMENT_LINE = text(
+    "DELETE FROM fulfilment_line WHERE fulfilment_id = :f AND line_no = :n"
+)
+# The transfers still under way to the pickup store of :f (none unless :pickup).
+_FEEDERS = text(
+    """
+    SELECT id FROM fulfilment
+     WHERE order_id = :o AND method = 'transfer' AND state = ANY(:work)
+       AND destination_location_id = (SELECT location_id FROM fulfilment WHERE id = :f)
+       AND :pickup
+    """
+)
+_CANCEL_FULFILMENT = text(
+    """
+    UPDATE fulfilment SET state = 'cancelled', reason = :reason, closed_at = now(),
+           updated_at = now()
+     WHERE id = :id
+    """
+)
 
 
 @dataclass
@@ -110,32 +154,18 @@ async def edit(
             )
         elif change.quantity > current:
             await conn.execute(
-                text(
-                    "UPDATE order_line SET quantity = quantity + :more"
-                    " WHERE order_id = :id AND line_no = :n"
-                ),
+                _GROW_LINE,
                 {"more": change.quantity - current, "id": order_id, "n": change.line_no},
             )
             grown[change.line_no] = change.quantity
-    # Summed as numeric and checked before it is stored: raised lines may add up past the
-    # limit (or past a 64-bit column).
-    total = int(
-        await conn.scalar(
-            text(
-                "SELECT coalesce(sum((quantity - quantity_cancelled)::numeric * unit_price), 0)"
-                " FROM order_line WHERE order_id = :id"
-            ),
-            {"id": order_id},
-        )
-    )
+    # Summed as numeric (``_TOTAL``) and checked before it is stored: raised lines may add
+    # up past the limit (or past a 64-bit column).
+    total = int(await conn.scalar(_TOTAL, {"id": order_id}))
     try:
         check_total(total)
     except ValueError as exc:
         raise InvalidInput(str(exc), limit=MAX_AMOUNT) from None
-    await conn.execute(
-        text("UPDATE sales_order SET total_amount = :total, updated_at = now() WHERE id = :id"),
-        {"id": order_id, "total": total},
-    )
+    await conn.execute(_SET_TOTAL, {"id": order_id, "total": total})
     await record_event(
         conn,
         order_id,
@@ -218,14 +248,7 @@ async def _cancel_units(
         f.units[line.line_no] = (sku_id, units - take)
         left -= take
     await conn.execute(
-        text(
-            """
-            UPDATE order_line
-               SET quantity_cancelled = quantity_cancelled + :quantity,
-                   quantity_backordered = quantity_backordered - :from_backorder
-             WHERE order_id = :id AND line_no = :n
-            """
-        ),
+        _CANCEL_LINE_UNITS,
         {"quantity": quantity, "from_backorder": from_backorder, "id": order_id, "n": line.line_no},
     )
 
@@ -235,18 +258,9 @@ async def _shrink_line(
 ) -> None:
     """Fewer units of a line in a fulfilment that goes on; a line down to none goes."""
     params = {"f": fulfilment_id, "n": line_no, "units": units}
-    remaining = await conn.scalar(
-        text(
-            "UPDATE fulfilment_line SET quantity = quantity - :units"
-            " WHERE fulfilment_id = :f AND line_no = :n AND quantity - quantity_short > :units"
-            " RETURNING quantity"
-        ),
-        params,
-    )
+    remaining = await conn.scalar(_SHRINK_FULFILMENT_LINE, params)
     if remaining is None:
-        await conn.execute(
-            text("DELETE FROM fulfilment_line WHERE fulfilment_id = :f AND line_no = :n"), params
-        )
+        await conn.execute(_DROP_FULFILMENT_LINE, params)
 
 
 async def _cancel_fulfilment(
@@ -260,11 +274,7 @@ async def _cancel_fulfilment(
     feeders = (
         (
             await conn.execute(
-                text(
-                    "SELECT id FROM fulfilment WHERE order_id = :o AND method = 'transfer'"
-                    " AND state = ANY(:work) AND destination_location_id = (SELECT location_id"
-                    " FROM fulfilment WHERE id = :f) AND :pickup"
-                ),
+                _FEEDERS,
                 {
                     "o": order_id,
                     "f": f.id,
@@ -278,13 +288,7 @@ async def _cancel_fulfilment(
     )
     for fulfilment_id in [f.id, *feeders]:
         await release_all(session, fulfilment_id, source)
-        await conn.execute(
-            text(
-                "UPDATE fulfilment SET state = 'cancelled', reason = :reason,"
-                " closed_at = now(), updated_at = now() WHERE id = :id"
-            ),
-            {"id": fulfilment_id, "reason": source.reason},
-        )
+        await conn.execute(_CANCEL_FULFILMENT, {"id": fulfilment_id, "reason": source.reason})
         await record_event(
             conn,
             order_id,

@@ -224,6 +224,7 @@ _LIST = text(
         )
     )
 )
+_LOCATION_ID = text("SELECT id FROM location WHERE code = :code")
 
 
 async def list_orders(
@@ -246,9 +247,7 @@ async def list_orders(
         channel = own_channel
     location_id = None
     if location is not None:
-        location_id = await conn.scalar(
-            text("SELECT id FROM location WHERE code = :c"), {"c": location}
-        )
+        location_id = await conn.scalar(_LOCATION_ID, {"code": location})
         if location_id is None:
             raise NotFound(f"location {location!r} not found")
     # One customer's orders: a store token that looked them up sees their whole history.
@@ -291,17 +290,25 @@ async def list_orders(
     return OrderPage(items=items, next_cursor=encode_cursor(items[-1].number) if more else None)
 
 
+_EVENTS = text(
+    """
+    SELECT id, kind, actor, fulfilment_id, detail, created_at FROM order_event
+     WHERE order_id = :id ORDER BY id
+    """
+)
+_ROUTING_DECISIONS = text(
+    """
+    SELECT id, trigger, attempts, explanation, created_at FROM routing_decision
+     WHERE order_id = :id ORDER BY id
+    """
+)
+
+
 async def order_events(
     conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
 ) -> list[OrderEventOut]:
     await open_order(conn, principal, order_id)
-    rows = await conn.execute(
-        text(
-            "SELECT id, kind, actor, fulfilment_id, detail, created_at FROM order_event"
-            " WHERE order_id = :id ORDER BY id"
-        ),
-        {"id": order_id},
-    )
+    rows = await conn.execute(_EVENTS, {"id": order_id})
     return [OrderEventOut(**r._mapping) for r in rows]
 
 
@@ -309,11 +316,5 @@ async def routing_decisions(
     conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
 ) -> list[RoutingDecisionOut]:
     await open_order(conn, principal, order_id)
-    rows = await conn.execute(
-        text(
-            "SELECT id, trigger, attempts, explanation, created_at FROM routing_decision"
-            " WHERE order_id = :id ORDER BY id"
-        ),
-        {"id": order_id},
-    )
+    rows = await conn.execute(_ROUTING_DECISIONS, {"id": order_id})
     return [RoutingDecisionOut(**r._mapping) for r in rows]

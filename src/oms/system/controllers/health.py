@@ -10,6 +10,8 @@ from sqlalchemy import text
 from oms import __version__
 from oms.db.migrate import head_revision
 
+_CURRENT_MIGRATION = text("SELECT version_num FROM alembic_version")
+
 
 class Health(msgspec.Struct):
     status: str
@@ -39,7 +41,7 @@ class SystemController(Controller):
         expected = head_revision()
         try:
             async with state.engine.connect() as conn:
-                current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+                current = await conn.scalar(_CURRENT_MIGRATION)
         except Exception as exc:  # any failure to reach or read the database means not ready
             body = Readiness("unavailable", f"unreachable: {type(exc).__name__}", None, expected)
             return Response(body, status_code=503)
