@@ -20,6 +20,7 @@ from oms.domain.fulfilment_flow import (
     STATES,
     WORK_STATES,
 )
+from oms.domain.routing import AllocationMethod, Method
 from oms.orders.schemas import FulfilmentOut
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "oms"
@@ -53,6 +54,11 @@ def test_the_table_allows_exactly_the_domains_values_in_the_same_order(column: s
 def test_the_api_schema_names_exactly_the_domains_values(column: str) -> None:
     hints = get_type_hints(FulfilmentOut)
     assert get_args(hints[column]) == VOCABULARY[column]
+
+
+def test_routing_plans_fulfilments_of_the_domains_methods() -> None:
+    assert get_args(AllocationMethod) == METHODS
+    assert set(get_args(Method)) <= set(METHODS)
 
 
 # A state or method named in SQL or Python outside the domain module: a single one may be

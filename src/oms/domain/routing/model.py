@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from oms.domain.fulfilment_flow import Method as FulfilmentMethod
 
 if TYPE_CHECKING:  # explanation.py builds on this module's Method and AllocationMethod
     from oms.domain.routing.explanation import Explanation
 
 Method = Literal["ship", "pickup"]
-AllocationMethod = Literal["ship", "pickup", "transfer"]
+# An allocation becomes a fulfilment with this method.
+AllocationMethod: TypeAlias = FulfilmentMethod
 
 
 @dataclass(frozen=True, slots=True)
