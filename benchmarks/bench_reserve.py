@@ -34,7 +34,8 @@ import uvloop
 from benchmarks import common, harness
 from benchmarks.common import compiled
 from benchmarks.harness import HttpClient, Operation, Sample, Scenario
-from oms.inventory.services.holds import _RESERVE_LINE, _RESOLVE_CODES
+from oms.inventory.ledger.holds import RESERVE_HOLD_LINE
+from oms.inventory.services.holds import _RESOLVE_CODES
 
 STORE = "BENCH-STORE"
 HOT_PREFIX, HOT_ON_HAND, HOT_SAFETY = "BENCH-HOT-", 10_000_000, 5
@@ -122,7 +123,7 @@ class DirectSql:
 
     def __init__(self) -> None:
         self.resolve, self.resolve_order = compiled(_RESOLVE_CODES)
-        self.reserve, self.reserve_order = compiled(_RESERVE_LINE)
+        self.reserve, self.reserve_order = compiled(RESERVE_HOLD_LINE)
 
     async def create_hold(self, conn: asyncpg.Connection, location: str, sku: str) -> bool:
         try:

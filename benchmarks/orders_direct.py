@@ -20,9 +20,16 @@ from oms.channels.services.policy import _POLICY
 from oms.customers.services.matching import _INSERT, name_key
 from oms.domain.contact import email_key
 from oms.domain.routing import Candidate, Delivery, Demand, Group, Plan, Policy, plan
-from oms.orders.services.placement import _RESOLVE
-from oms.orders.services.planning import candidates_from_rows, fulfilments_for, plan_params
-from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS, PLACE
+from oms.orders.services.intake_read import INTAKE_READ
+from oms.orders.services.plan_statement import (
+    PLACE,
+    OrderLineRow,
+    RoutingDecisionRow,
+    SalesOrderRow,
+    place_params,
+)
+from oms.orders.services.planning import candidates_from_rows, fulfilments_for, plan_rows
+from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS
 
 CHANNEL = "BENCH-WEB"
 PRICE = 1_999
@@ -66,7 +73,7 @@ class DirectSql:
         self.statements = {
             name: compiled(statement)
             for name, statement in (
-                ("resolve", _RESOLVE), ("policy", _POLICY),
+                ("resolve", INTAKE_READ), ("policy", _POLICY),
                 ("insert", _INSERT), ("candidates", CANDIDATES),
                 ("lock", LOCK_CANDIDATE_LEVELS), ("place", PLACE),
             )
@@ -139,19 +146,21 @@ class DirectSql:
             SimpleNamespace(**dict(r)) for r in rows if r["kind"] == "candidate"
         )
         total = sum(q * PRICE for _, q in order.lines)
-        numbers = list(range(1, len(order.lines) + 1))
+        new_order = SalesOrderRow(
+            id=uuid.uuid4(), channel_id=self.channel_id, external_id=order.external_id,
+            customer_id=customer_id, customer_name="Bench Customer", email=order.email,
+            phone=None, currency="GBP", total_amount=total, status="open",
+            deliveries=json.dumps([stored]), tracking_token=secrets.token_urlsafe(24),
+            intake_fingerprint=secrets.token_bytes(32),
+        )  # fmt: skip
+        lines = [
+            OrderLineRow(line_no=n, sku_id=sku_ids[s], quantity=q, unit_price=PRICE,
+                         delivery_no=0, quantity_cancelled=0, quantity_backordered=0)
+            for n, (s, q) in enumerate(order.lines, 1)
+        ]  # fmt: skip
         base: dict[str, Any] = {
-            "order_id": uuid.uuid4(), "channel_id": self.channel_id,
-            "external_id": order.external_id, "customer_id": customer_id,
-            "customer_name": "Bench Customer", "email": order.email, "phone": None,
-            "currency": "GBP", "total": total, "deliveries": json.dumps([stored]),
-            "tracking_token": secrets.token_urlsafe(24), "actor": ACTOR,
-            "intake_fingerprint": secrets.token_bytes(32),
-            "reference": f"order {CHANNEL}/{order.external_id}", "trigger": "placement",
-            "ol_line": numbers, "ol_sku": [sku_ids[s] for s, _ in order.lines],
-            "ol_quantity": [q for _, q in order.lines], "ol_price": [PRICE] * len(numbers),
-            "ol_delivery": [0] * len(numbers), "ol_cancelled": [0] * len(numbers),
-            "ol_backordered": [0] * len(numbers), "status": "open",
+            "actor": ACTOR, "reference": f"order {CHANNEL}/{order.external_id}",
+            **place_params(new_order, lines),
         }  # fmt: skip
         for attempt in range(1, 4):
             if attempt > 1:
@@ -174,24 +183,22 @@ class DirectSql:
         if plan_.unallocated:
             raise Refused  # the channel takes no backorders
         fulfilments = fulfilments_for(plan_)
-        params = {
-            **base,
-            **plan_params(plan_, fulfilments, {c.location_id: c.code for c in candidates}),
-        }
         placed = {"channel": CHANNEL, "total": total, "currency": "GBP"}
-        params["e_fulfilment"].append(None)
-        params["e_kind"].append("order.placed")
-        params["e_detail"].append(json.dumps(placed))
-        params["attempts"] = attempt
-        params["explanation"] = msgspec.json.encode(plan_.explanation).decode()
+        decision = RoutingDecisionRow(
+            trigger="placement",
+            attempts=attempt,
+            explanation=msgspec.json.encode(plan_.explanation).decode(),
+        )
+        location_code = {c.location_id: c.code for c in candidates}
+        rows = plan_rows(plan_, fulfilments, location_code, decision, [("order.placed", placed)])
+        params = {**base, **rows.params()}
         if attempt == 1:
             await conn.execute("SAVEPOINT plan_attempt")
         row = (await self.run(conn, "place", params))[0]
-        levels = len(set(zip(params["r_location"], params["r_sku"], strict=True)))
         if (
             row["orders"] == 1
-            and row["reserved_levels"] == levels
-            and row["loaded_locations"] == len(params["load_location"])
+            and row["reserved_levels"] == rows.levels()
+            and row["loaded_locations"] == len(rows.day_loads)
         ):
             return True
         await conn.execute("ROLLBACK TO SAVEPOINT plan_attempt")

@@ -13,8 +13,8 @@ from oms.auth.services.resolver import create_token
 from oms.db.models import Channel, ChannelLocation, Location, Sku
 from oms.domain.access import Role
 from oms.domain.stock import MovementKind
+from oms.inventory.ledger.writers import Source, add_on_hand
 from oms.inventory.services.audit import AuditReport, run_audit
-from oms.inventory.services.ledger import Source, add_on_hand
 
 
 def unique(prefix: str) -> str:

@@ -37,7 +37,8 @@ from oms.demo.orders_data import seed_demo_orders
 from oms.domain import gtin
 from oms.domain.access import Role
 from oms.domain.stock import MovementKind
-from oms.inventory.services.ledger import Source, add_on_hand
+from oms.inventory.ledger.safety_stock import set_safety_stocks
+from oms.inventory.ledger.writers import Source, add_on_hand
 
 DEMO_SOURCE = Source("demo", "seed", "system:demo")
 # Demo tokens are recognised by their name, so a restart can revoke the previous ones.
@@ -51,10 +52,6 @@ SINGLE_STORE_SHARE = 0.05
 BULKY = frozenset({"tents", "sleeping", "packs", "furniture"})
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('oms:demo-seed', 0))")
-_SET_SAFETY_STOCK = text(
-    "UPDATE inventory_level SET safety_stock = :safety_stock"
-    " WHERE sku_id = :sku_id AND location_id = :location_id"
-)
 
 
 class DemoToken(msgspec.Struct, frozen=True, kw_only=True):
@@ -231,17 +228,10 @@ async def _receive(
                 session, sku_id, location_id, -placement.on_hand, MovementKind.SALE, DEMO_SOURCE
             )
     # Safety stock is a setting, not stock: it changes no quantity and writes no movement.
-    safety = [
-        {
-            "sku_id": skus[p.sku],
-            "location_id": places[p.location],
-            "safety_stock": p.safety_stock,
-        }
-        for p in ordered
-        if p.safety_stock
-    ]
-    if safety:
-        await session.execute(_SET_SAFETY_STOCK, safety)
+    await set_safety_stocks(
+        session,
+        ((skus[p.sku], places[p.location], p.safety_stock) for p in ordered if p.safety_stock),
+    )
 
 
 async def seed_demo(session: AsyncSession, *, seed: int = 7) -> bool:

@@ -17,8 +17,8 @@ from oms.app import create_app
 from oms.config import Settings
 from oms.db.models import Location, Sku
 from oms.domain.stock import MovementKind
+from oms.inventory.ledger.writers import Source, add_on_hand
 from oms.inventory.services.bulk_import import MAX_ERRORS, import_stream
-from oms.inventory.services.ledger import Source, add_on_hand
 from tests.support.world import World
 
 CSV = {"Content-Type": "text/csv"}

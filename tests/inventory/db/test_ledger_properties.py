@@ -21,10 +21,11 @@ from oms.db.models import Location, Sku
 from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock, InvalidState
 from oms.domain.stock import MovementKind, available, merge_lines
+from oms.inventory.ledger import writers as ledger
+from oms.inventory.ledger.writers import Source
 from oms.inventory.schemas import HoldIn, HoldLineIn
-from oms.inventory.services import holds, ledger
+from oms.inventory.services import holds
 from oms.inventory.services.audit import run_audit
-from oms.inventory.services.ledger import Source
 from tests.support.world import World
 
 ADMIN = Principal(token_id=0, name="property", role=Role.ADMIN)

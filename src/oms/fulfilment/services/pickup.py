@@ -43,7 +43,7 @@ from oms.fulfilment.services.records import (
     units_detail,
 )
 from oms.fulfilment.services.transitions import Changes, apply_transition
-from oms.inventory.services.ledger import Source
+from oms.inventory.ledger.writers import Source
 from oms.notifications.services.messages import queue_notification
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.events import EventKind, record_event

@@ -37,7 +37,7 @@ from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.fulfilment_flow import DELIVERED_STATES
 from oms.domain.stock import MovementKind
 from oms.fulfilment.schemas import ReturnIn, ReturnLineOut, ReturnList, ReturnOut
-from oms.inventory.services.ledger import Source, add_on_hand
+from oms.inventory.ledger.writers import Source, add_on_hand
 from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.order_access import order_access, record_access
 from oms.orders.services.status import refresh_status

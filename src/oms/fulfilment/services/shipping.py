@@ -26,7 +26,7 @@ from oms.fulfilment.services.records import (
     units_detail,
 )
 from oms.fulfilment.services.transitions import Changes, apply_transition
-from oms.inventory.services.ledger import Source
+from oms.inventory.ledger.writers import Source
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.reservation import consume_all, held
 

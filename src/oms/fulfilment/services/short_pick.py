@@ -39,8 +39,8 @@ from oms.fulfilment.services.records import (
     lock_for_work,
 )
 from oms.fulfilment.services.transitions import Changes, apply_transition
-from oms.inventory.services.ledger import Source, add_on_hand, set_on_hand
-from oms.inventory.services.ledger_orders import flag_for_count
+from oms.inventory.ledger.fulfilment import flag_for_count
+from oms.inventory.ledger.writers import Source, add_on_hand, set_on_hand
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.allocation import allocate_open_units
 from oms.orders.services.events import EventKind, record_event

@@ -31,7 +31,7 @@ from oms.fulfilment.services.records import (
     units_detail,
 )
 from oms.fulfilment.services.short_pick import add_short, reject_if_empty
-from oms.inventory.services.ledger import Source
+from oms.inventory.ledger.writers import Source
 from oms.orders.services.allocation import allocate_open_units
 from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.reservation import reserve_into

@@ -24,7 +24,7 @@ from oms.fulfilment.services.records import (
     sku_codes,
     units_detail,
 )
-from oms.inventory.services.ledger import Source
+from oms.inventory.ledger.writers import Source
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.events import entered, record_event
 from oms.orders.services.reservation import release_all

@@ -1,8 +1,8 @@
 """Holds: reserve units of one or more SKUs at a location, all lines or none.
 
-Each line is one conditional UPDATE (see ``ledger``), taken in SKU-id order so two holds
-over the same SKUs never deadlock. A short line raises ``InsufficientStock`` and the
-request's transaction rolls every earlier line back.
+Each line is one conditional UPDATE, written by the stock gate (``ledger.holds``), taken in
+SKU-id order so two holds over the same SKUs never deadlock. A short line raises
+``InsufficientStock`` and the request's transaction rolls every earlier line back.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from oms.db.models import Hold, HoldLine, Location, Sku
 from oms.domain.access import Action, Principal, require_at, require_visible, sees_hold
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, available, insufficient_stock, merge_lines
+from oms.inventory.ledger.holds import RESERVE_HOLD_LINE
+from oms.inventory.ledger.writers import Source, current_level, unreserve
 from oms.inventory.schemas import HoldIn, HoldLineOut, HoldOut
-from oms.inventory.services.ledger import Source, current_level, unreserve
 
 # Codes to ids for the whole request in one round trip (no ORM objects on the hot path).
 _RESOLVE_CODES = text(
@@ -30,33 +31,6 @@ _RESOLVE_CODES = text(
     """
 )
 
-# Reserve one line and record it, in one statement: the conditional UPDATE, its ledger row,
-# the hold line and, with the first line, the hold itself. The level row is locked from
-# this statement until COMMIT, the next round trip: nothing else runs in between.
-_RESERVE_LINE = text(
-    """
-    WITH level AS (
-        UPDATE inventory_level
-           SET reserved = reserved + :quantity, updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id
-           AND on_hand - reserved - safety_stock >= :quantity
-        RETURNING sku_id, location_id
-    ), new_hold AS (
-        INSERT INTO hold (id, location_id, status, reference, expires_at, actor)
-        SELECT :hold_id, location_id, 'active', :reference, :expires_at, :actor
-          FROM level WHERE :first_line
-        RETURNING created_at
-    ), movement AS (
-        INSERT INTO stock_movement
-            (sku_id, location_id, kind, delta_on_hand, delta_reserved, ref_type, ref_id, actor)
-        SELECT sku_id, location_id, 'reserve', 0, :quantity, 'hold', :ref_id, :actor FROM level
-    ), line AS (
-        INSERT INTO hold_line (hold_id, sku_id, location_id, quantity)
-        SELECT :hold_id, sku_id, location_id, :quantity FROM level
-    )
-    SELECT (SELECT count(*) FROM level) AS reserved, (SELECT created_at FROM new_hold) AS created_at
-    """
-)
 _CLOSE_HOLD = text(
     """
     UPDATE hold SET status = :status, closed_at = now()
@@ -96,7 +70,7 @@ async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn)
     for index, (sku_id, quantity) in enumerate(lines):
         row = (
             await conn.execute(
-                _RESERVE_LINE,
+                RESERVE_HOLD_LINE,
                 {
                     "sku_id": sku_id,
                     "location_id": location_id,

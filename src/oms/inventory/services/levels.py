@@ -7,7 +7,7 @@ everybody lives in ``lookup``.
 
 from __future__ import annotations
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
@@ -16,24 +16,13 @@ from oms.domain.access import Action, Principal, require, require_at, require_vi
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.stock import MovementKind, available
+from oms.inventory.ledger import safety_stock as ledger_safety_stock
 from oms.inventory.schemas import (
     LevelOut,
     LevelPage,
     MovementOut,
     MovementPage,
     SafetyStockIn,
-)
-
-# Safety stock changes neither on_hand nor reserved, so it writes no ledger row; one
-# upsert keeps it safe against a concurrent first receipt creating the same level.
-_SET_SAFETY_STOCK = text(
-    """
-    INSERT INTO inventory_level AS l (sku_id, location_id, safety_stock)
-    VALUES (:sku_id, :location_id, :safety_stock)
-    ON CONFLICT (sku_id, location_id) DO UPDATE
-       SET safety_stock = EXCLUDED.safety_stock, updated_at = now()
-    RETURNING on_hand, reserved, safety_stock, needs_count
-    """
 )
 
 
@@ -47,12 +36,9 @@ async def set_safety_stock(
     location = await location_by_code(session, location_code)
     require_at(principal, Action.SET_SAFETY_STOCK, location.id, location.code)
     sku_id = (await sku_ids_by_code(session, [sku_code]))[sku_code]
-    row = (
-        await session.execute(
-            _SET_SAFETY_STOCK,
-            {"sku_id": sku_id, "location_id": location.id, "safety_stock": data.safety_stock},
-        )
-    ).one()
+    row = await ledger_safety_stock.set_safety_stock(
+        session, sku_id, location.id, data.safety_stock
+    )
     return LevelOut(
         sku=sku_code,
         location=location.code,

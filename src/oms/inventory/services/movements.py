@@ -21,6 +21,7 @@ from oms.db.models import Location
 from oms.domain.access import Action, Principal, require_at
 from oms.domain.errors import InvalidInput
 from oms.domain.stock import MAX_QUANTITY, MovementKind, available, insufficient_stock, merge_lines
+from oms.inventory.ledger.writers import Source, add_on_hand, set_on_hand, take_free_on_hand
 from oms.inventory.schemas import (
     AdjustmentIn,
     CountIn,
@@ -29,7 +30,6 @@ from oms.inventory.schemas import (
     MovementResultLine,
     StockDocumentIn,
 )
-from oms.inventory.services.ledger import Source, add_on_hand, set_on_hand, take_free_on_hand
 
 # stock_movement.ref_id is this wide; a longer reference cannot be recorded on the ledger.
 MAX_REFERENCE_LENGTH = 64

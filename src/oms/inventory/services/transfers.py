@@ -23,6 +23,7 @@ from oms.domain.access import Action, Principal, require, require_at
 from oms.domain.cursors import decode_time_key, encode_time_key
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.stock import MAX_QUANTITY, MovementKind, insufficient_stock, merge_lines
+from oms.inventory.ledger.writers import Source, add_on_hand, current_level, take_free_on_hand
 from oms.inventory.schemas import (
     TransferIn,
     TransferLineOut,
@@ -30,7 +31,6 @@ from oms.inventory.schemas import (
     TransferOut,
     TransferReceiveIn,
 )
-from oms.inventory.services.ledger import Source, add_on_hand, current_level, take_free_on_hand
 
 TransferStatus = Literal["in_transit", "received"]
 

@@ -21,8 +21,8 @@ from oms.domain.fulfilment_flow import DEAD_STATES
 from oms.domain.routing import Candidate, Plan
 from oms.orders.services import groups as group_builder
 from oms.orders.services.events import EventKind, record_event
+from oms.orders.services.plan_statement import ALLOCATE
 from oms.orders.services.planning import plan_and_write, read_candidates
-from oms.orders.services.routing_sql import ALLOCATE
 from oms.orders.services.status import refresh_status
 
 # Units a line still needs placed: not cancelled and not carried by a customer-facing
@@ -94,19 +94,14 @@ async def allocate_open_units(
         channel.routing(),
         eligible_location_ids=_without(channel.eligible_location_ids, avoid, candidates),
     )
-    base = {
-        "order_id": order_id,
-        "actor": actor,
-        "reference": f"order {order.number}",
-        "trigger": trigger,
-    }
     written = await plan_and_write(
         conn,
         ALLOCATE,
-        base,
+        {"order_id": order_id, "actor": actor, "reference": f"order {order.number}"},
         groups,
         candidates,
         policy,
+        trigger=trigger,
         sku_ids=wanted_skus,
         always=always,
         accept=lambda _plan, _seen: {},

@@ -20,7 +20,7 @@ from oms.db.rows import group_rows
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
 from oms.domain.fulfilment_flow import LIVE_STATES, WORK_STATES
-from oms.inventory.services.ledger import Source
+from oms.inventory.ledger.writers import Source
 from oms.orders.schemas import MAX_AMOUNT, CancelIn, EditIn, OrderOut, check_total
 from oms.orders.services.edit_growth import allocate_growth
 from oms.orders.services.events import EventKind, record_event

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from oms.channels.services.policy import ChannelPolicy
 from oms.channels.services.policy_cache import cached_channel_policy
-from oms.customers.services.matching import MATCH_SQL, Known, match_or_create_customer, match_params
+from oms.customers.services.matching import Known, match_or_create_customer, match_params
 from oms.domain.access import (
     Action,
     Principal,
@@ -34,48 +34,11 @@ from oms.domain.routing import Candidate, Plan, available_in_network
 from oms.orders.schemas import OrderIn, OrderOut, PickUpAt
 from oms.orders.services import groups as group_builder
 from oms.orders.services.events import EventKind
+from oms.orders.services.intake_read import read_intake
+from oms.orders.services.plan_statement import PLACE, OrderLineRow, SalesOrderRow, place_params
 from oms.orders.services.planning import Written, candidates_from_rows, plan_and_write
 from oms.orders.services.queries import get_order_out, placed_order_out
 from oms.orders.services.resend import answer_resend, intake_fingerprint
-from oms.orders.services.routing_sql import CANDIDATES_BY_CODE, PLACE
-
-# Everything the request names, in one round trip: SKUs, pickup stores, an order already
-# placed under this external id, and the customer's matching profiles. (Built from two
-# constants: no request data is ever part of the SQL text.)
-_RESOLVE = text(
-    "".join(
-        (
-            """
-    SELECT 'sku' AS kind, id, code, CAST(NULL AS boolean) AS pickup,
-           CAST(NULL AS text) AS email_key, CAST(NULL AS text) AS phone_key,
-           CAST(NULL AS text) AS location_kind, CAST(NULL AS float8) AS lat,
-           CAST(NULL AS float8) AS lon, CAST(NULL AS int) AS priority,
-           CAST(NULL AS text[]) AS capabilities, CAST(NULL AS int) AS capacity_left,
-           CAST(NULL AS bigint[]) AS sku_ids, CAST(NULL AS int[]) AS available
-      FROM sku WHERE code = ANY(CAST(:skus AS text[])) AND active
-    UNION ALL
-    SELECT 'location', id, code, 'pickup' = ANY(capabilities), NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-      FROM location WHERE code = ANY(CAST(:locations AS text[])) AND active
-    UNION ALL
-    SELECT 'order', NULL, CAST(id AS text), NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-      FROM sales_order WHERE channel_id = :channel_id AND external_id = :external_id
-    UNION ALL
-    SELECT 'customer', NULL, CAST(id AS text), NULL, email_key, phone_key,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-      FROM (""",
-            MATCH_SQL,
-            """) profiles
-    UNION ALL
-    SELECT 'candidate', id, code, NULL, NULL, NULL, location_kind, lat, lon, priority,
-           capabilities, capacity_left, sku_ids, available
-      FROM (""",
-            CANDIDATES_BY_CODE,
-            ") candidates",
-        )
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,41 +95,31 @@ async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> P
     groups = group_builder.from_request(data, deliveries, sku_ids, pickup_ids)
     wanted_skus, always = sorted(set(sku_ids.values())), list(pickup_ids.values())
     order_id = uuid.uuid4()
-    lines = list(enumerate(data.lines, start=1))
-    base = {
-        "order_id": order_id,
-        "channel_id": channel.id,
-        "external_id": data.external_id,
-        "customer_id": customer_id,
-        "customer_name": data.customer.name,
-        "email": data.customer.email,
-        "phone": data.customer.phone,
-        "currency": currency,
-        "total": total,
-        "deliveries": json.dumps(deliveries),
-        "deliveries_list": deliveries,
+    order = SalesOrderRow(
+        id=order_id,
+        channel_id=channel.id,
+        external_id=data.external_id,
+        customer_id=customer_id,
+        customer_name=data.customer.name,
+        email=data.customer.email,
+        phone=data.customer.phone,
+        currency=currency,
+        total_amount=total,
+        status="open",  # or backordered: see accept()
+        deliveries=json.dumps(deliveries),
         # 192 random bits: the tracking page's only secret.
-        "tracking_token": secrets.token_urlsafe(24),
-        "actor": principal.actor,
-        "reference": f"order {data.channel}/{data.external_id}",
-        "trigger": "placement",
-        "intake_fingerprint": intake,
-        "ol_line": [n for n, _ in lines],
-        "ol_sku": [sku_ids[line.sku] for _, line in lines],
-        "ol_quantity": [line.quantity for _, line in lines],
-        "ol_price": [line.unit_price for _, line in lines],
-        "ol_delivery": [line.delivery for _, line in lines],
-        "ol_cancelled": [0] * len(lines),
-    }
+        tracking_token=secrets.token_urlsafe(24),
+        intake_fingerprint=intake,
+    )
 
     def accept(plan_: Plan, seen: list[Candidate]) -> dict[str, Any]:
         short = _unallocated_by_line(plan_)
         if short and not channel.backorders:
             raise _rejection(plan_, data, seen, channel, short)
-        return {
-            "ol_backordered": [short.get(n, 0) for n, _ in lines],
-            "status": "backordered" if short else "open",
-        }
+        status = "backordered" if short else "open"
+        return place_params(
+            msgspec.structs.replace(order, status=status), _order_lines(data, sku_ids, short)
+        )
 
     def events(plan_: Plan) -> list[tuple[EventKind, dict[str, Any]]]:
         placed = (
@@ -184,10 +137,11 @@ async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> P
     written = await plan_and_write(
         conn,
         PLACE,
-        base,
+        {"actor": principal.actor, "reference": f"order {data.channel}/{data.external_id}"},
         groups,
         candidates,
         channel.routing(),
+        trigger="placement",
         sku_ids=wanted_skus,
         always=always,
         accept=accept,
@@ -196,7 +150,7 @@ async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> P
     if written is None:  # a concurrent duplicate committed first: answer with it
         existing = await _existing(conn, channel.id, data.external_id)
         return await _resent(conn, existing, intake, principal)
-    return Placed(_placed(written, data, base, sku_ids, written.candidates), created=True)
+    return Placed(_placed(written, data, order, deliveries, sku_ids), created=True)
 
 
 async def _resent(
@@ -220,38 +174,34 @@ class _Named:
 async def _resolve(conn: AsyncConnection, data: OrderIn, channel_id: int) -> _Named:
     wanted = {line.sku for line in data.lines}
     stores = {d.location for d in data.deliveries if isinstance(d, PickUpAt)}
-    rows = (
-        await conn.execute(
-            _RESOLVE,
-            {
-                "skus": sorted(wanted),
-                "locations": sorted(stores),
-                "channel_id": channel_id,
-                "external_id": data.external_id,
-                **match_params(data.customer.email, data.customer.phone),
-            },
-        )
-    ).all()
-    existing = next((uuid.UUID(r.code) for r in rows if r.kind == "order"), None)
+    rows = await read_intake(
+        conn,
+        {
+            "skus": sorted(wanted),
+            "locations": sorted(stores),
+            "channel_id": channel_id,
+            "external_id": data.external_id,
+            **match_params(data.customer.email, data.customer.phone),
+        },
+    )
+    existing = next((uuid.UUID(r.code) for r in rows["order"]), None)
     if existing is not None:
         return _Named({}, {}, existing, [], [])
-    sku_ids = {r.code: r.id for r in rows if r.kind == "sku"}
+    sku_ids = {r.code: r.id for r in rows["sku"]}
     missing = sorted(wanted - sku_ids.keys())
     if missing:
         raise NotFound(f"unknown SKU(s): {', '.join(missing)}", skus=missing)
-    pickup_ids = {r.code: r.id for r in rows if r.kind == "location"}
+    pickup_ids = {r.code: r.id for r in rows["location"]}
     unknown = sorted(stores - pickup_ids.keys())
     if unknown:
         raise NotFound(f"unknown location(s): {', '.join(unknown)}", locations=unknown)
-    no_pickup = sorted(r.code for r in rows if r.kind == "location" and not r.pickup)
+    no_pickup = sorted(r.code for r in rows["location"] if not r.pickup)
     if no_pickup:
         raise InvalidInput(
             f"{', '.join(no_pickup)} does not offer pickup in store", locations=no_pickup
         )
-    profiles = [
-        Known(uuid.UUID(r.code), r.email_key, r.phone_key) for r in rows if r.kind == "customer"
-    ]
-    candidates = candidates_from_rows(r for r in rows if r.kind == "candidate")
+    profiles = [Known(uuid.UUID(r.code), r.email_key, r.phone_key) for r in rows["customer"]]
+    candidates = candidates_from_rows(rows["candidate"])
     return _Named(sku_ids, pickup_ids, None, profiles, candidates)
 
 
@@ -308,22 +258,42 @@ def _rejection(
     )
 
 
+def _order_lines(
+    data: OrderIn, sku_ids: dict[str, int], short: dict[int, int]
+) -> list[OrderLineRow]:
+    """The new order's lines; ``short`` units per line number wait for stock."""
+    return [
+        OrderLineRow(
+            line_no=n,
+            sku_id=sku_ids[line.sku],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            delivery_no=line.delivery,
+            quantity_cancelled=0,
+            quantity_backordered=short.get(n, 0),
+        )
+        for n, line in enumerate(data.lines, start=1)
+    ]
+
+
 def _placed(
     written: Written,
     data: OrderIn,
-    base: dict[str, Any],
+    order: SalesOrderRow,
+    deliveries: list[dict[str, Any]],
     sku_ids: dict[str, int],
-    candidates: list[Candidate],
 ) -> OrderOut:
-    location_code = {c.location_id: c.code for c in candidates}
+    short = _unallocated_by_line(written.plan)  # as accept() wrote it
     return placed_order_out(
         written,
         data,
-        order_id=base["order_id"],
-        customer_id=base["customer_id"],
-        tracking_token=base["tracking_token"],
-        total=base["total"],
-        backordered=dict(zip(base["ol_line"], written.params["ol_backordered"], strict=True)),
-        location_code=location_code,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        tracking_token=order.tracking_token,
+        total=order.total_amount,
+        status="backordered" if short else "open",
+        deliveries=deliveries,
+        backordered=short,
+        location_code={c.location_id: c.code for c in written.candidates},
         sku_code={v: k for k, v in sku_ids.items()},
     )

@@ -1,6 +1,10 @@
 """Plan and reserve: read candidates, ask the routing engine, write the plan, re-plan on a
 lost race. Shared by order placement and by later allocations of the same order
-(re-routing after a short pick, backorders that can now be met)."""
+(re-routing after a short pick, backorders that can now be met).
+
+Each attempt's write runs under a savepoint taken the one way savepoints are taken here
+(``oms.db.savepoints``, which says why it is not ``begin_nested()``).
+"""
 
 from __future__ import annotations
 
@@ -12,21 +16,28 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextClause
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from oms.db.savepoints import Savepoint
 from oms.domain.errors import Contended
 from oms.domain.routing import Allocation, Candidate, Group, Plan, Policy, plan
+from oms.inventory.ledger.orders import HoldLineRow
 from oms.orders.services.events import EventKind
+from oms.orders.services.plan_statement import (
+    DayLoadRow,
+    FulfilmentLineRow,
+    FulfilmentRow,
+    OrderEventRow,
+    PlanRows,
+    RoutingDecisionRow,
+)
 from oms.orders.services.routing_sql import CANDIDATES, LOCK_CANDIDATE_LEVELS
 
 # A lost race re-plans from fresh figures; the last attempt first locks every candidate
 # level (in the global lock order), so its plan cannot lose and placement always ends.
 MAX_ATTEMPTS = 3
-
-_SAVEPOINT = text("SAVEPOINT plan_attempt")
-_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT plan_attempt")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,7 +56,7 @@ class Written:
     plan: Plan
     fulfilments: tuple[NewFulfilment, ...]
     row: Row[Any]  # the write statement's outcome (order number, created_at, ...)
-    params: dict[str, Any]  # what was written
+    rows: PlanRows  # what was written, besides the order itself
     candidates: list[Candidate]  # what the written plan was made from
 
 
@@ -126,60 +137,78 @@ def _merge_more(
     return tuple(sorted((ln, sku, q) for (ln, sku), q in totals.items()))
 
 
-def plan_params(
-    plan_: Plan, fulfilments: Sequence[NewFulfilment], location_code: dict[int, str]
-) -> dict[str, Any]:
-    """The write statement's arrays for a plan."""
-    reservations: dict[tuple[uuid.UUID, int, int], int] = {}
+def plan_rows(
+    plan_: Plan,
+    fulfilments: Sequence[NewFulfilment],
+    location_code: dict[int, str],
+    decision: RoutingDecisionRow,
+    order_events: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> PlanRows:
+    """The rows that writing ``plan_`` inserts (``order_events`` have no fulfilment)."""
+    reserve: dict[tuple[uuid.UUID, int, int], int] = {}
     for allocation, fulfilment in zip(plan_.allocations, fulfilments, strict=True):
         for line in allocation.lines:  # only what is reserved here now (not transfers in)
-            key = (fulfilment.id, allocation.location_id, line.sku_id)
-            reservations[key] = reservations.get(key, 0) + line.quantity
+            key = (fulfilment.id, line.sku_id, allocation.location_id)
+            reserve[key] = reserve.get(key, 0) + line.quantity
     load: dict[int, int] = defaultdict(int)
     for fulfilment in fulfilments:
         load[fulfilment.location_id] += 1
-    fulfilment_lines = [(f.id, ln, sku, q) for f in fulfilments for ln, sku, q in f.lines]
-    return {
-        "r_hold": [k[0] for k in reservations],
-        "r_location": [k[1] for k in reservations],
-        "r_sku": [k[2] for k in reservations],
-        "r_quantity": list(reservations.values()),
-        "load_location": list(load),
-        "load_count": list(load.values()),
-        "f_id": [f.id for f in fulfilments],
-        "f_location": [f.location_id for f in fulfilments],
-        "f_method": [f.method for f in fulfilments],
-        "f_delivery": [f.delivery_no for f in fulfilments],
-        "f_destination": [f.destination_location_id for f in fulfilments],
-        "f_awaits": [f.awaits_fulfilment_id for f in fulfilments],
-        "fl_fulfilment": [r[0] for r in fulfilment_lines],
-        "fl_line": [r[1] for r in fulfilment_lines],
-        "fl_sku": [r[2] for r in fulfilment_lines],
-        "fl_quantity": [r[3] for r in fulfilment_lines],
-        "e_fulfilment": [f.id for f in fulfilments],
-        "e_kind": [EventKind.FULFILMENT_CREATED] * len(fulfilments),
-        "e_detail": [
-            json.dumps(
-                {
-                    "location": location_code.get(f.location_id),
-                    "method": f.method,
-                    "destination": location_code.get(f.destination_location_id or 0),
-                    "units": sum(q for _, _, q in f.lines),
-                }
+    return PlanRows(
+        hold_lines=[
+            HoldLineRow(hold_id=hold, sku_id=sku, location_id=location, quantity=quantity)
+            for (hold, sku, location), quantity in reserve.items()
+        ],
+        day_loads=[DayLoadRow(location_id=loc, fulfilments=n) for loc, n in load.items()],
+        fulfilments=[
+            FulfilmentRow(
+                id=f.id,
+                location_id=f.location_id,
+                method=f.method,
+                delivery_no=f.delivery_no,
+                destination_location_id=f.destination_location_id,
+                awaits_fulfilment_id=f.awaits_fulfilment_id,
             )
             for f in fulfilments
         ],
-    }
+        fulfilment_lines=[
+            FulfilmentLineRow(fulfilment_id=f.id, line_no=ln, sku_id=sku, quantity=q)
+            for f in fulfilments
+            for ln, sku, q in f.lines
+        ],
+        events=[
+            *(
+                OrderEventRow(
+                    fulfilment_id=f.id,
+                    kind=EventKind.FULFILMENT_CREATED,
+                    detail=json.dumps(
+                        {
+                            "location": location_code.get(f.location_id),
+                            "method": f.method,
+                            "destination": location_code.get(f.destination_location_id or 0),
+                            "units": sum(q for _, _, q in f.lines),
+                        }
+                    ),
+                )
+                for f in fulfilments
+            ),
+            *(
+                OrderEventRow(fulfilment_id=None, kind=kind, detail=json.dumps(detail))
+                for kind, detail in order_events
+            ),
+        ],
+        decision=decision,
+    )
 
 
 async def plan_and_write(
     conn: AsyncConnection,
     statement: TextClause,
-    base_params: dict[str, Any],
+    statement_params: dict[str, Any],
     groups: Sequence[Group],
     candidates: list[Candidate],
     policy: Policy,
     *,
+    trigger: str,
     sku_ids: Sequence[int],
     always: Sequence[int],
     accept: Callable[[Plan, list[Candidate]], dict[str, Any]],
@@ -187,36 +216,38 @@ async def plan_and_write(
 ) -> Written | None:
     """Plan, then write under a savepoint; re-plan with fresh figures on a lost race.
 
+    ``statement`` is ``plan_statement.PLACE`` or ``ALLOCATE``; ``statement_params`` are
+    its parameters that do not depend on the plan (``:actor``, ``:reference``, ...).
     ``candidates`` come from ``read_candidates(sku_ids, always)``. ``accept`` sees each
     plan before it is written: it raises to refuse it (e.g. a channel that takes no
-    backorders) or returns extra statement parameters. Returns None when the statement
-    wrote no order row (``PLACE`` lost to a duplicate of the same order).
+    backorders) or returns the statement's plan-dependent order parameters
+    (``plan_statement.place_params``). Returns None when the statement wrote no order row
+    (``PLACE`` lost to a duplicate of the same order).
     """
+    attempt_savepoint = Savepoint(conn, "plan_attempt")
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if attempt > 1:
-            await conn.execute(_SAVEPOINT)
+            await attempt_savepoint.begin()
             candidates = await read_candidates(conn, sku_ids, always, lock=attempt == MAX_ATTEMPTS)
         location_code = {c.location_id: c.code for c in candidates}
         plan_ = plan(groups, candidates, policy)
-        params = {**base_params, **accept(plan_, candidates)}
+        order_params = accept(plan_, candidates)
         fulfilments = fulfilments_for(plan_)
-        params.update(plan_params(plan_, fulfilments, location_code))
-        for kind, detail in extra_events(plan_):
-            params["e_fulfilment"].append(None)
-            params["e_kind"].append(kind)
-            params["e_detail"].append(json.dumps(detail))
-        params["attempts"] = attempt
-        params["explanation"] = msgspec.json.encode(plan_.explanation).decode()
-        if attempt == 1:
-            await conn.execute(_SAVEPOINT)
+        decision = RoutingDecisionRow(
+            trigger=trigger,
+            attempts=attempt,
+            explanation=msgspec.json.encode(plan_.explanation).decode(),
+        )
+        rows = plan_rows(plan_, fulfilments, location_code, decision, extra_events(plan_))
+        params = {**statement_params, **order_params, **rows.params()}
+        if attempt == 1:  # taken this late so a refused plan costs no round trip
+            await attempt_savepoint.begin()
         row = (await conn.execute(statement, params)).one()
         if row.orders == 0:
-            await conn.execute(_ROLLBACK_TO_SAVEPOINT)
+            await attempt_savepoint.rollback()
             return None
-        levels = len(
-            {(loc, sku) for loc, sku in zip(params["r_location"], params["r_sku"], strict=True)}
-        )
-        if row.reserved_levels == levels and row.loaded_locations == len(params["load_location"]):
-            return Written(plan_, fulfilments, row, params, candidates)
-        await conn.execute(_ROLLBACK_TO_SAVEPOINT)
+        if row.reserved_levels == rows.levels() and row.loaded_locations == len(rows.day_loads):
+            # The savepoint stays open: COMMIT releases it, a RELEASE would cost a round trip.
+            return Written(plan_, fulfilments, row, rows, candidates)
+        await attempt_savepoint.rollback()
     raise Contended("the stock this order needs kept changing; please retry")

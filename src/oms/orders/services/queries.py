@@ -145,6 +145,8 @@ def placed_order_out(
     customer_id: uuid.UUID,
     tracking_token: str,
     total: int,
+    status: str,
+    deliveries: list[dict[str, Any]],
     backordered: Mapping[int, int],
     location_code: Mapping[int, str],
     sku_code: Mapping[int, str],
@@ -173,7 +175,7 @@ def placed_order_out(
         number=written.row.number,
         channel=data.channel,
         external_id=data.external_id,
-        status=written.params["status"],
+        status=status,
         customer=CustomerOut(
             id=customer_id, name=customer.name, email=customer.email, phone=customer.phone
         ),
@@ -193,7 +195,7 @@ def placed_order_out(
             )
             for n, line in enumerate(data.lines, start=1)
         ],
-        deliveries=written.params["deliveries_list"],
+        deliveries=deliveries,
         fulfilments=fulfilments,
         tracking_token=tracking_token,
         created_at=created_at,

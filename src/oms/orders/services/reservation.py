@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import InvalidState
 from oms.domain.stock import MovementKind
-from oms.inventory.services.ledger import Source, unreserve
-from oms.inventory.services.ledger_orders import consume_reserved, reserve_arrived
+from oms.inventory.ledger.fulfilment import consume_reserved, reserve_arrived
+from oms.inventory.ledger.writers import Source, unreserve
 
 _HELD = text(
     """

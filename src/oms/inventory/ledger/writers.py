@@ -1,5 +1,5 @@
-"""The only writers of inventory levels: each statement changes a level and appends its
-ledger row together, so no code path can change stock without a movement.
+"""Single-level writers for stock documents, holds and counts: each statement changes one
+level and appends its ledger row together, so no code path changes stock without a movement.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.stock import MovementKind
+from oms.inventory.ledger.sql import covers, update_level, with_movement
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,41 +33,9 @@ class Source:
         }
 
 
-_MOVEMENT_COLUMNS = (
-    "sku_id, location_id, kind, delta_on_hand, delta_reserved,"
-    " reason, ref_type, ref_id, actor, note"
-)
-_MOVEMENT_VALUES = ":kind, :d_on_hand, :d_reserved, :reason, :ref_type, :ref_id, :actor, :note"
-
-
-def _with_movement(level_change: str, record_if: str = "TRUE") -> TextClause:
-    """``level_change`` (an UPDATE or upsert RETURNING the level) plus its ledger row.
-
-    One statement, so the level and its movement are written together or not at all.
-    No row back means the change's guard refused it.
-    """
-    return text(
-        f"""
-        WITH level AS ({level_change}
-            RETURNING sku_id, location_id, on_hand, reserved, safety_stock
-        ), movement AS (
-            INSERT INTO stock_movement ({_MOVEMENT_COLUMNS})
-            SELECT sku_id, location_id, {_MOVEMENT_VALUES} FROM level WHERE {record_if}
-        )
-        SELECT on_hand, reserved, safety_stock FROM level
-        """
-    )
-
-
-def _update_level(assignments: str, guard: str = "TRUE") -> str:
-    return f"""
-        UPDATE inventory_level SET {assignments}, updated_at = now()
-         WHERE sku_id = :sku_id AND location_id = :location_id AND {guard}"""
-
-
 # Adds to on_hand, creating the level if it is new (receipts, transfer-in, returns, sales).
 # A shelf driven below zero by a walk-in sale is flagged for a count.
-_ADD_ON_HAND = _with_movement(
+_ADD_ON_HAND = with_movement(
     """
         INSERT INTO inventory_level AS l (sku_id, location_id, on_hand, needs_count)
         VALUES (:sku_id, :location_id, :d_on_hand, :d_on_hand < 0)
@@ -78,29 +47,26 @@ _ADD_ON_HAND = _with_movement(
 
 # Takes units off the shelf only if they are there and not promised to a hold
 # (damage, negative adjustments, transfer-out).
-_TAKE_FREE_ON_HAND = _with_movement(
-    _update_level("on_hand = on_hand + :d_on_hand", guard="on_hand - reserved + :d_on_hand >= 0")
+_TAKE_FREE_ON_HAND = with_movement(
+    update_level("on_hand = on_hand + :d_on_hand", guard="on_hand - reserved + :d_on_hand >= 0")
 )
 
 # The reservation: one conditional UPDATE, never read-then-write.
-_RESERVE = _with_movement(
-    _update_level(
-        "reserved = reserved + :d_reserved",
-        guard="on_hand - reserved - safety_stock >= :d_reserved",
-    )
+_RESERVE = with_movement(
+    update_level("reserved = reserved + :d_reserved", guard=covers(":d_reserved"))
 )
 
 # Gives reserved units back (release) or turns them into a shipment (ship: both go down).
-_UNRESERVE = _with_movement(
-    _update_level(
+UNRESERVE = with_movement(
+    update_level(
         "reserved = reserved + :d_reserved, on_hand = on_hand + :d_on_hand",
         guard="reserved + :d_reserved >= 0",
     )
 )
 
 # A count: the delta was computed under the row lock; a count that matches records nothing.
-_SET_ON_HAND = _with_movement(
-    _update_level("on_hand = on_hand + :d_on_hand, needs_count = false"),
+_SET_ON_HAND = with_movement(
+    update_level("on_hand = on_hand + :d_on_hand, needs_count = false"),
     record_if=":d_on_hand <> 0",
 )
 
@@ -109,6 +75,10 @@ _LOCK_LEVEL = text(
     SELECT on_hand, reserved, safety_stock FROM inventory_level
      WHERE sku_id = :sku_id AND location_id = :location_id FOR UPDATE
     """
+)
+_CURRENT_LEVEL = text(
+    "SELECT on_hand, reserved, safety_stock FROM inventory_level"
+    " WHERE sku_id = :sku_id AND location_id = :location_id"
 )
 _ENSURE_LEVEL = text(
     """
@@ -125,7 +95,7 @@ class LevelState:
     safety_stock: int
 
 
-async def _run(
+async def run(
     session: AsyncSession,
     statement: TextClause,
     *,
@@ -160,7 +130,7 @@ async def add_on_hand(
     kind: MovementKind,
     source: Source,
 ) -> LevelState:
-    state = await _run(
+    state = await run(
         session,
         _ADD_ON_HAND,
         sku_id=sku_id,
@@ -183,7 +153,7 @@ async def take_free_on_hand(
     source: Source,
 ) -> LevelState | None:
     """None when fewer than ``quantity`` unreserved units are on hand."""
-    return await _run(
+    return await run(
         session,
         _TAKE_FREE_ON_HAND,
         sku_id=sku_id,
@@ -199,7 +169,7 @@ async def reserve(
     session: AsyncSession, sku_id: int, location_id: int, quantity: int, source: Source
 ) -> LevelState | None:
     """None when fewer than ``quantity`` units are available (or the level does not exist)."""
-    return await _run(
+    return await run(
         session,
         _RESERVE,
         sku_id=sku_id,
@@ -221,9 +191,9 @@ async def unreserve(
     ship: bool = False,
 ) -> LevelState | None:
     """Release ``quantity`` reserved units, or ship them (``ship=True`` also takes on_hand)."""
-    return await _run(
+    return await run(
         session,
-        _UNRESERVE,
+        UNRESERVE,
         sku_id=sku_id,
         location_id=location_id,
         kind=MovementKind.SHIP if ship else MovementKind.RELEASE,
@@ -249,7 +219,7 @@ async def set_on_hand(
     await session.execute(_ENSURE_LEVEL, params)
     current = (await session.execute(_LOCK_LEVEL, params)).one()
     delta = counted - current.on_hand
-    state = await _run(
+    state = await run(
         session,
         _SET_ON_HAND,
         sku_id=sku_id,
@@ -264,13 +234,6 @@ async def set_on_hand(
 
 
 async def current_level(session: AsyncSession, sku_id: int, location_id: int) -> LevelState | None:
-    row = (
-        await session.execute(
-            text(
-                "SELECT on_hand, reserved, safety_stock FROM inventory_level"
-                " WHERE sku_id = :sku_id AND location_id = :location_id"
-            ),
-            {"sku_id": sku_id, "location_id": location_id},
-        )
-    ).first()
+    params = {"sku_id": sku_id, "location_id": location_id}
+    row = (await session.execute(_CURRENT_LEVEL, params)).first()
     return None if row is None else LevelState(row.on_hand, row.reserved, row.safety_stock)

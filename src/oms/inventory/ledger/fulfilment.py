@@ -1,7 +1,7 @@
-"""Level writers for order fulfilment, built like ``ledger``'s: one statement changes the
+"""Level writers for order fulfilment, built like ``writers``': one statement changes the
 level and appends its movement together.
 
-``ledger.unreserve`` only releases or ships; a fulfilment also sends reserved units to
+``writers.unreserve`` only releases or ships; a fulfilment also sends reserved units to
 another location (``transfer_out``) and reserves units that just arrived for the customer
 who waits for them.
 """
@@ -12,19 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.stock import MovementKind
-from oms.inventory.services.ledger import (
-    _UNRESERVE,
-    LevelState,
-    Source,
-    _run,
-    _update_level,
-    _with_movement,
-)
+from oms.inventory.ledger.sql import update_level, with_movement
+from oms.inventory.ledger.writers import UNRESERVE, LevelState, Source, run
 
 # Units that arrived for a waiting customer are theirs even if they eat into the store's
 # safety stock (a selling buffer): only the physical units on the shelf are checked.
-_RESERVE_ARRIVED = _with_movement(
-    _update_level("reserved = reserved + :d_reserved", guard="on_hand - reserved >= :d_reserved")
+_RESERVE_ARRIVED = with_movement(
+    update_level("reserved = reserved + :d_reserved", guard="on_hand - reserved >= :d_reserved")
 )
 
 _FLAG_COUNT = text(
@@ -47,9 +41,9 @@ async def consume_reserved(
 
     None when fewer than ``quantity`` units are reserved there.
     """
-    return await _run(
+    return await run(
         session,
-        _UNRESERVE,  # the ship statement: reserved and on_hand go down together
+        UNRESERVE,  # the ship statement: reserved and on_hand go down together
         sku_id=sku_id,
         location_id=location_id,
         kind=kind,
@@ -66,7 +60,7 @@ async def reserve_arrived(
 
     None when fewer than ``quantity`` unreserved units are on hand.
     """
-    return await _run(
+    return await run(
         session,
         _RESERVE_ARRIVED,
         sku_id=sku_id,
