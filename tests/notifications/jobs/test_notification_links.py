@@ -8,12 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.notifications.services.messages import queue_notification
-from tests.notifications.jobs.test_notifications import (
-    PICKUP_DATA,
-    make_order,
-    notifications,
-    queue,
-)
+from tests.support.notifications import PICKUP_DATA, make_order, notifications, queue
 
 
 async def test_with_a_public_url_messages_link_to_the_orders_tracking_page(
