@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from oms.db.models import Channel, Sku
-from tests.support.orders import order_body, ship_to
+from oms.db.models import Channel, Location, Sku
+from tests.support.orders import order_body, pickup_at, ship_to
 from tests.support.world import World
 
 Client: TypeAlias = AsyncTestClient[Litestar]
@@ -38,6 +38,28 @@ async def place(
     assert response.status_code == 201, response.text
     order: dict[str, Any] = response.json()
     return order
+
+
+async def ready_pickup(
+    client: Client, world: World, units: int = 2
+) -> tuple[Location, Sku, dict[str, Any], dict[str, Any], dict[str, str]]:
+    """A pickup order on the shelf; (store, sku, order, fulfilment, associate headers)."""
+    store = await world.location(name="Leeds Briggate", opening_hours={"mon": [["09:00", "17:30"]]})
+    sku = await world.sku()
+    await world.stock(sku, store, 5)
+    order = await place(
+        client,
+        world,
+        await world.channel(),
+        [(sku, units)],
+        pickup_at(store),
+        email="ann@example.com",
+    )
+    f = fulfilment(order, "pickup")
+    associate = await world.token("associate", locations=(store,))
+    ready = await advance(client, associate, f["id"], "start-picking", "pack", "ready-for-pickup")
+    assert ready["state"] == "ready_for_pickup"
+    return store, sku, order, f, associate
 
 
 def fulfilment(order: dict[str, Any], method: str | None = None) -> dict[str, Any]:

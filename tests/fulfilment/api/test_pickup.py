@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from oms.db.models import Location, Sku
 from tests.support.fulfilment import (
     Client,
     advance,
@@ -14,33 +12,12 @@ from tests.support.fulfilment import (
     get_order,
     movements,
     place,
+    ready_pickup,
     rows,
     step,
 )
 from tests.support.orders import pickup_at
 from tests.support.world import World
-
-
-async def _ready_pickup(
-    client: Client, world: World, units: int = 2
-) -> tuple[Location, Sku, dict[str, Any], dict[str, Any], dict[str, str]]:
-    """A pickup order on the shelf; (store, sku, order, fulfilment, associate headers)."""
-    store = await world.location(name="Leeds Briggate", opening_hours={"mon": [["09:00", "17:30"]]})
-    sku = await world.sku()
-    await world.stock(sku, store, 5)
-    order = await place(
-        client,
-        world,
-        await world.channel(),
-        [(sku, units)],
-        pickup_at(store),
-        email="ann@example.com",
-    )
-    f = fulfilment(order, "pickup")
-    associate = await world.token("associate", locations=(store,))
-    ready = await advance(client, associate, f["id"], "start-picking", "pack", "ready-for-pickup")
-    assert ready["state"] == "ready_for_pickup"
-    return store, sku, order, f, associate
 
 
 async def _code(world: World, fulfilment_id: str) -> str:
@@ -60,7 +37,7 @@ async def _state(world: World, fulfilment_id: str) -> str:
 async def test_ready_for_pickup_mails_the_code_with_the_store_details(
     client: Client, world: World
 ) -> None:
-    store, _, order, f, _ = await _ready_pickup(client, world)
+    store, _, order, f, _ = await ready_pickup(client, world)
 
     code = await _code(world, f["id"])
     notes = await rows(
@@ -92,7 +69,7 @@ async def test_ready_for_pickup_mails_the_code_with_the_store_details(
 
 
 async def test_wrong_code_is_refused_and_changes_nothing(client: Client, world: World) -> None:
-    store, sku, order, f, associate = await _ready_pickup(client, world)
+    store, sku, order, f, associate = await ready_pickup(client, world)
     code = await _code(world, f["id"])
     wrong = "".join("A" if ch != "A" else "C" for ch in code)
     level_before = await world.level(sku, store)
@@ -122,7 +99,7 @@ async def test_wrong_code_is_refused_and_changes_nothing(client: Client, world: 
 
 
 async def test_right_code_hands_over_and_ships_the_units(client: Client, world: World) -> None:
-    store, sku, order, f, associate = await _ready_pickup(client, world)
+    store, sku, order, f, associate = await ready_pickup(client, world)
     code = await _code(world, f["id"])
     typed = f"{code[:3].lower()}-{code[3:]}"  # as a person might type it
 
@@ -143,7 +120,7 @@ async def test_right_code_hands_over_and_ships_the_units(client: Client, world: 
 
 
 async def test_override_is_for_store_managers_only(client: Client, world: World) -> None:
-    store, sku, _order, f, associate = await _ready_pickup(client, world)
+    store, sku, _order, f, associate = await ready_pickup(client, world)
     override = {"override_reason": "lost the email, ID checked"}
 
     refused = await step(client, associate, f["id"], "hand-over", override)

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oms.app import create_app
 from oms.config import Settings
-from tests.fulfilment.api.test_pickup import _ready_pickup
-from tests.support.fulfilment import Client, rows
+from tests.support.fulfilment import Client, ready_pickup, rows
 from tests.support.world import World
 
 
@@ -31,7 +30,7 @@ async def test_with_a_public_url_the_pickup_message_links_to_the_tracking_page(
 ) -> None:
     public = msgspec.structs.replace(settings, public_url="https://orders.example.com/")
     async with AsyncTestClient(app=create_app(public), base_url="http://127.0.0.1") as client:
-        _, _, order, _, _ = await _ready_pickup(client, world)
+        _, _, order, _, _ = await ready_pickup(client, world)
 
     note = await _pickup_message(world, order["id"])
     link = f"https://orders.example.com/track/{order['tracking_token']}"
@@ -42,7 +41,7 @@ async def test_with_a_public_url_the_pickup_message_links_to_the_tracking_page(
 async def test_without_a_public_url_the_pickup_message_has_no_link(
     client: Client, world: World
 ) -> None:
-    _, _, order, _, _ = await _ready_pickup(client, world)
+    _, _, order, _, _ = await ready_pickup(client, world)
 
     note = await _pickup_message(world, order["id"])
     assert "tracking_url" not in note["data"]
