@@ -11,7 +11,10 @@ that does any of these fails the test, named with the line.
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +187,48 @@ def test_the_scan_catches_each_kind_of_write(source: str) -> None:
 )
 def test_the_scan_leaves_reads_and_prose_alone(source: str) -> None:
     assert not list(stock_writes(source))
+
+
+# Run in a fresh interpreter: the gate's statements are built at import time, so the
+# probe must be in place before the gate is imported (and must not leak into other tests).
+_PROBE_SCRIPT = """
+import importlib, json, pkgutil
+from sqlalchemy import TextClause
+import oms.inventory.ledger as gate
+import oms.inventory.ledger.sql as sql
+sql.sellable_changed = lambda changed: f", sellable_probe AS (SELECT '{changed}')"
+found = []
+for info in pkgutil.iter_modules(gate.__path__):
+    if info.name == "sql":
+        continue
+    module = importlib.import_module(f"{gate.__name__}.{info.name}")
+    for name, value in vars(module).items():
+        text = value.text if isinstance(value, TextClause) else value
+        if isinstance(text, str) and name.isupper():
+            found.append([f"{info.name}.{name}", text])
+print(json.dumps(found))
+"""
+_CHANGES_SELLABLE = re.compile(
+    r"\b(?:SET|INSERT\s+INTO\s+inventory_level\b[^)]*\()[^;]*?\b(?:on_hand|reserved|safety_stock)\b"
+    r"\s*(?:=|[,)])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def test_every_statement_that_changes_what_a_level_can_sell_reports_it() -> None:
+    """``sql.sellable_changed`` is the one place channel sync will hook into: every gate
+    statement that changes on_hand, reserved or safety_stock must compose it."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE_SCRIPT], capture_output=True, text=True, check=True
+    ).stdout
+    statements: dict[str, str] = dict(json.loads(out))
+    writing = {
+        name
+        for name, text in statements.items()
+        if re.search(r"\b(?:UPDATE|INSERT\s+INTO)\s+inventory_level\b", text, re.IGNORECASE)
+        and _CHANGES_SELLABLE.search(text)
+    }
+    # Not vacuous: the hot paths and the bulk import are among them.
+    assert {"holds.RESERVE_HOLD_LINE", "orders.RESERVE_CTES", "imports._UPSERT"} <= writing
+    silent = sorted(name for name in writing if "sellable_probe AS" not in statements[name])
+    assert not silent, f"compose sql.sellable_changed(...) into: {silent}"

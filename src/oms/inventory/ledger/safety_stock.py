@@ -14,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.inventory.ledger.sql import sellable_changed
 
-_UPSERT = """
+_SET_SAFETY_STOCK = text(
+    f"""
+    WITH level AS (
         INSERT INTO inventory_level AS l (sku_id, location_id, safety_stock)
         VALUES (:sku_id, :location_id, :safety_stock)
         ON CONFLICT (sku_id, location_id) DO UPDATE
-           SET safety_stock = EXCLUDED.safety_stock, updated_at = now()"""
-_SET_SAFETY_STOCK = text(
-    f"""
-    WITH level AS ({_UPSERT}
+           SET safety_stock = EXCLUDED.safety_stock, updated_at = now()
         RETURNING sku_id, location_id, on_hand, reserved, safety_stock, needs_count
     ){sellable_changed("level")}
     SELECT on_hand, reserved, safety_stock, needs_count FROM level
