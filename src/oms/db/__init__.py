@@ -20,7 +20,10 @@ Which SQL style to use where
 - Values are always bound (``:name``; a list as ``= ANY(:ids)``), never formatted into the
   text. SQL may be composed from constant fragments (a shared join, the columns of a
   typed row, an identifier the code chose), never from input.
-- Statements that change stock come only from the inventory ledger writers (the stock gate).
+- Statements that change stock come only from ``oms.inventory.ledger`` (the stock gate;
+  ``tests/inventory/unit/test_stock_gate.py`` fails on any other writer).
+- Savepoints are taken one way, ``oms.db.savepoints`` (``SAVEPOINT`` text through one
+  helper, never ``begin_nested()``); its docstring says why and how.
 - Results are shaped with ``oms.db.rows.group_rows`` when a join returns a parent once per
   child.
 """
