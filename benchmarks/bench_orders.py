@@ -271,7 +271,7 @@ async def main_async(args: Any) -> int:
                 " candidates; savepoint;\n  write; commit; channel policy cached) via raw"
                 " asyncpg, with the same pure"
                 " routing engine (oms.domain.routing.plan) and planning helpers\n"
-                "  (fulfilments_for, plan_params) building the write; orders of 1-3 lines,"
+                "  (fulfilments_for, plan_rows) building the write; orders of 1-3 lines,"
                 f" ~{PICKUP_SHARE:.0%} pickup, {CUSTOMERS:,} known customers.\n"
                 "  Target: >= 500 orders/s at 8-32 clients; p99 < 100 ms on hot SKUs at 32.",
                 flush=True,
