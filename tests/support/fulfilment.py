@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from oms.db.models import Channel, Location, Sku
 from tests.support.orders import order_body, pickup_at, ship_to
+from tests.support.pages import read_whole_list
 from tests.support.world import World
 
 Client: TypeAlias = AsyncTestClient[Litestar]
@@ -111,9 +112,7 @@ async def movements(world: World, ref_id: str) -> list[tuple[str, int, int, str 
 
 async def event_kinds(client: Client, world: World, order_id: str) -> list[str]:
     admin = await world.token("admin")
-    response = await client.get(f"/orders/{order_id}/events", headers=admin)
-    assert response.status_code == 200, response.text
-    return [e["kind"] for e in response.json()]
+    return [e["kind"] for e in await read_whole_list(client, f"/orders/{order_id}/events", admin)]
 
 
 async def get_order(client: Client, world: World, order_id: str) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.pages import read_whole_list
+
 # Fields that may differ between the placement's answer and a later read, by design:
 # none. Only the order of ``fulfilments`` may: the answer lists them in plan order, a read
 # by creation time then id (one statement creates them all), so they are matched by id.
@@ -48,8 +50,8 @@ async def assert_placed_as_read_back(
     """
     order_id = posted["id"]
     read = await _get(client, f"/orders/{order_id}", headers)
-    events = await _get(client, f"/orders/{order_id}/events", headers)
-    decisions = await _get(client, f"/orders/{order_id}/routing", headers)
+    events = await read_whole_list(client, f"/orders/{order_id}/events", headers)
+    decisions = await read_whole_list(client, f"/orders/{order_id}/routing", headers)
     assert_same_order(posted, read)
     assert_consistent(read)
     assert_events_match(read, events, since=since)

@@ -14,11 +14,11 @@ from oms.http.params import PageCursor, PageLimit
 from oms.orders.schemas import (
     CancelIn,
     EditIn,
-    OrderEventOut,
+    OrderEventPage,
     OrderIn,
     OrderOut,
     OrderPage,
-    RoutingDecisionOut,
+    RoutingDecisionPage,
 )
 from oms.orders.services import changes, placement, queries
 
@@ -105,18 +105,30 @@ class OrderController(Controller):
 
     @get("/{order_id:uuid}/events", summary="The order's timeline, oldest first")
     async def get_events(
-        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
-    ) -> list[OrderEventOut]:
-        return await queries.order_events(await db_session.connection(), principal, order_id)
+        self,
+        order_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        principal: Caller,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
+    ) -> OrderEventPage:
+        conn = await db_session.connection()
+        return await queries.order_events(conn, principal, order_id, limit, cursor)
 
     @get(
         "/{order_id:uuid}/routing",
         summary="Every routing decision for the order, with each candidate and why",
     )
     async def get_routing(
-        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
-    ) -> list[RoutingDecisionOut]:
-        return await queries.routing_decisions(await db_session.connection(), principal, order_id)
+        self,
+        order_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        principal: Caller,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
+    ) -> RoutingDecisionPage:
+        conn = await db_session.connection()
+        return await queries.routing_decisions(conn, principal, order_id, limit, cursor)
 
     @post(
         "/{order_id:uuid}/cancel",

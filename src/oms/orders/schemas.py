@@ -11,7 +11,7 @@ import msgspec
 from oms.catalogue.schemas import Address, Latitude, Longitude, Name
 from oms.domain.fulfilment_flow import Method, State
 from oms.domain.stock import MAX_LINES
-from oms.schemas import Code, Input, LocationCode, Output, Quantity, ReasonCode
+from oms.schemas import Code, Input, LocationCode, Output, Page, Quantity, ReasonCode
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
@@ -226,3 +226,11 @@ class RoutingDecisionOut(Output, frozen=True, kw_only=True):
     attempts: int
     explanation: dict[str, Any]
     created_at: datetime
+
+
+class OrderEventPage(Page, frozen=True, kw_only=True):
+    items: list[OrderEventOut]
+
+
+class RoutingDecisionPage(Page, frozen=True, kw_only=True):
+    items: list[RoutingDecisionOut]

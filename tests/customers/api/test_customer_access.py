@@ -19,6 +19,7 @@ from oms.db.models import Location, Sku
 from oms.domain.contact import phone_key
 from tests.support.fulfilment import Client, advance, fulfilment, place, rows, step
 from tests.support.orders import pickup_at, ship_to
+from tests.support.pages import read_whole_list
 from tests.support.world import World
 
 STAFF_ROLES = ("associate", "store_manager")
@@ -160,9 +161,7 @@ async def test_the_issue_scenario_look_up_read_and_return_at_the_store(
         "grant_id": None,
         "token_id": None,
     }
-    kinds = [
-        e["kind"] for e in (await client.get(f"/orders/{order_id}/events", headers=admin)).json()
-    ]
+    kinds = [e["kind"] for e in await read_whole_list(client, f"/orders/{order_id}/events", admin)]
     assert kinds[-2:] == ["order.accessed_by_staff", "order.returned"]
     await world.assert_audit_clean()
 

@@ -24,6 +24,7 @@ from tests.support.fulfilment import (
     step,
 )
 from tests.support.orders import pickup_at
+from tests.support.pages import read_whole_list
 from tests.support.world import World
 
 ATTEMPTS = 5  # the default OMS_PICKUP_CODE_ATTEMPTS
@@ -68,10 +69,8 @@ async def _tries(world: World, fulfilment_id: str) -> dict[str, Any]:
 
 
 async def _events(client: Client, world: World, order_id: str) -> list[dict[str, Any]]:
-    response = await client.get(f"/orders/{order_id}/events", headers=await world.token("admin"))
-    assert response.status_code == 200, response.text
-    events: list[dict[str, Any]] = response.json()
-    return events
+    admin = await world.token("admin")
+    return await read_whole_list(client, f"/orders/{order_id}/events", admin)
 
 
 async def test_wrong_codes_lock_the_code_until_a_store_manager_unlocks_it(

@@ -20,8 +20,6 @@ from tests.support.world import World
 # Lists still answered whole, each until it is paged like the rest. The test fails when
 # one of them starts paging, so this list cannot go stale.
 NOT_PAGED_YET = {
-    "/orders/{order_id}/events": "one order's timeline; orders own the route",
-    "/orders/{order_id}/routing": "one order's routing attempts; orders own the route",
     "/orders/{order_id}/returns": "one order's returns",
 }
 

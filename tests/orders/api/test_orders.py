@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from tests.support.orders import order_body, pickup_at, ship_to
+from tests.support.pages import read_all_pages, read_whole_list
 from tests.support.readback import assert_placed_as_read_back, place_and_read_back
 from tests.support.world import World
 
@@ -54,10 +55,11 @@ async def test_ship_order_is_routed_to_the_nearest_location_with_everything(
     fetched = (await client.get(f"/orders/{order['id']}", headers=admin)).json()
     assert fetched["fulfilments"] == order["fulfilments"]
     assert fetched["lines"] == order["lines"]
-    events = (await client.get(f"/orders/{order['id']}/events", headers=admin)).json()
+    # One event a page: the timeline pages like every list.
+    events = await read_all_pages(client, f"/orders/{order['id']}/events", admin, 1)
     # Both are written by the one placement statement: which row comes first is not a rule.
     assert sorted(e["kind"] for e in events) == ["fulfilment.created", "order.placed"]
-    routing = (await client.get(f"/orders/{order['id']}/routing", headers=admin)).json()
+    routing = await read_whole_list(client, f"/orders/{order['id']}/routing", admin)
     assert routing[0]["trigger"] == "placement"
     explained = {
         c["location"]: c for g in routing[0]["explanation"]["groups"] for c in g["candidates"]
@@ -350,7 +352,7 @@ async def test_a_resend_with_another_body_says_so_and_is_recorded_once(
         assert response.json()["id"] == order_id
         assert response.json()["lines"][0]["quantity"] == 2  # the first order, unchanged
     assert other_replayed.headers.get("Idempotent-Replayed") == "true"
-    events = (await client.get(f"/orders/{order_id}/events", headers=admin)).json()
+    events = await read_whole_list(client, f"/orders/{order_id}/events", admin)
     differing = [e for e in events if e["kind"] == "order.duplicate_with_different_body"]
     assert len(differing) == 2  # one per distinct body
     assert {e["actor"] for e in differing} == {differing[0]["actor"]}
@@ -371,13 +373,13 @@ async def test_a_resend_of_the_same_body_writes_nothing(client: Client, world: W
     admin = await world.token("admin")
     body = order_body(channel.code, [(sku, 1)])
     first = await place_and_read_back(client, admin, body)
-    events_before = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
+    events_before = await read_whole_list(client, f"/orders/{first['id']}/events", admin)
 
     again = await client.post("/orders", json=body, headers=admin)
 
     assert again.status_code == 200, again.text
     assert "OMS-Duplicate-Body-Differs" not in again.headers
-    events_after = (await client.get(f"/orders/{first['id']}/events", headers=admin)).json()
+    events_after = await read_whole_list(client, f"/orders/{first['id']}/events", admin)
     assert events_after == events_before
     await assert_placed_as_read_back(client, admin, again.json())
     assert (

@@ -23,6 +23,7 @@ from oms.app import create_app
 from oms.config import Settings
 from oms.domain.access import Principal, Role
 from oms.domain.errors import InsufficientStock
+from oms.http.params import MAX_PAGE_SIZE
 from oms.orders.schemas import OrderIn, OrderOut
 from oms.orders.services.placement import place_order
 from oms.orders.services.queries import get_order_out, order_events, routing_decisions
@@ -167,8 +168,11 @@ async def _assert_read_back(engine: AsyncEngine, placed: list[OrderOut]) -> None
     async with engine.connect() as conn:
         for answered in placed:
             read = msgspec.to_builtins(await get_order_out(conn, answered.id))
-            events = msgspec.to_builtins(await order_events(conn, ADMIN, answered.id))
-            decisions = msgspec.to_builtins(await routing_decisions(conn, ADMIN, answered.id))
+            events_page = await order_events(conn, ADMIN, answered.id, MAX_PAGE_SIZE, None)
+            decisions_page = await routing_decisions(conn, ADMIN, answered.id, MAX_PAGE_SIZE, None)
+            assert events_page.next_cursor is decisions_page.next_cursor is None  # all read
+            events = msgspec.to_builtins(events_page.items)
+            decisions = msgspec.to_builtins(decisions_page.items)
             assert_same_order(msgspec.to_builtins(answered), read)
             assert_consistent(read)
             assert_events_match(read, events)

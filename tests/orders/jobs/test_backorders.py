@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.orders.jobs import route_backorders
 from tests.support.orders import order_body
+from tests.support.pages import read_all_pages
 from tests.support.readback import place_and_read_back
 from tests.support.world import World
 
@@ -40,6 +41,7 @@ async def test_arriving_stock_routes_the_waiting_units(
         (f["location"], sum(line["quantity"] for line in f["lines"])) for f in routed["fulfilments"]
     ) == sorted([(store.code, 1), (warehouse.code, 2)])
     assert (await world.level(sku, warehouse))["reserved"] == 2
-    decisions = (await client.get(f"/orders/{order['id']}/routing", headers=admin)).json()
+    # One decision a page: the routing decisions page like every list.
+    decisions = await read_all_pages(client, f"/orders/{order['id']}/routing", admin, 1)
     assert [d["trigger"] for d in decisions] == ["placement", "backorder"]
     await world.assert_audit_clean()

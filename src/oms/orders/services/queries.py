@@ -26,12 +26,14 @@ from oms.orders.schemas import (
     CustomerOut,
     FulfilmentOut,
     OrderEventOut,
+    OrderEventPage,
     OrderIn,
     OrderLineOut,
     OrderOut,
     OrderPage,
     OrderSummary,
     RoutingDecisionOut,
+    RoutingDecisionPage,
 )
 from oms.orders.services.fulfilment_views import PlacedFulfilment, PlacedLine, fulfilment_view
 from oms.orders.services.order_access import may_see as may_see  # cancel and edit use it
@@ -295,28 +297,50 @@ async def list_orders(
 _EVENTS = text(
     """
     SELECT id, kind, actor, fulfilment_id, detail, created_at FROM order_event
-     WHERE order_id = :id ORDER BY id
+     WHERE order_id = :id AND id > :after ORDER BY id LIMIT :limit
     """
 )
 _ROUTING_DECISIONS = text(
     """
     SELECT id, trigger, attempts, explanation, created_at FROM routing_decision
-     WHERE order_id = :id ORDER BY id
+     WHERE order_id = :id AND id > :after ORDER BY id LIMIT :limit
     """
 )
 
 
 async def order_events(
-    conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
-) -> list[OrderEventOut]:
+    conn: AsyncConnection,
+    principal: Principal,
+    order_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+) -> OrderEventPage:
+    """The timeline oldest first, in id order."""
     await open_order(conn, principal, order_id)
-    rows = await conn.execute(_EVENTS, {"id": order_id})
-    return [OrderEventOut(**r._mapping) for r in rows]
+    rows = await conn.execute(_EVENTS, _id_page(order_id, limit, cursor))
+    items = [OrderEventOut(**r._mapping) for r in rows]
+    return OrderEventPage(items=items[:limit], next_cursor=_next_id_cursor(items, limit))
 
 
 async def routing_decisions(
-    conn: AsyncConnection, principal: Principal, order_id: uuid.UUID
-) -> list[RoutingDecisionOut]:
+    conn: AsyncConnection,
+    principal: Principal,
+    order_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+) -> RoutingDecisionPage:
+    """Decisions oldest first, in id order."""
     await open_order(conn, principal, order_id)
-    rows = await conn.execute(_ROUTING_DECISIONS, {"id": order_id})
-    return [RoutingDecisionOut(**r._mapping) for r in rows]
+    rows = await conn.execute(_ROUTING_DECISIONS, _id_page(order_id, limit, cursor))
+    items = [RoutingDecisionOut(**r._mapping) for r in rows]
+    return RoutingDecisionPage(items=items[:limit], next_cursor=_next_id_cursor(items, limit))
+
+
+def _id_page(order_id: uuid.UUID, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Parameters for one page of an order's rows in id order (ids start at 1)."""
+    after = decode_cursor(cursor, int)[0] if cursor is not None else 0
+    return {"id": order_id, "after": after, "limit": limit + 1}
+
+
+def _next_id_cursor(items: Sequence[OrderEventOut | RoutingDecisionOut], limit: int) -> str | None:
+    return encode_cursor(items[limit - 1].id) if len(items) > limit else None
