@@ -152,5 +152,5 @@ class ReturnOut(Output, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class ReturnList(Output, frozen=True, kw_only=True):
+class ReturnList(Page, frozen=True, kw_only=True):
     items: list[ReturnOut]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import text
+
 from oms.db.models import Location, Sku
 from tests.support.fulfilment import (
     Client,
@@ -15,6 +17,7 @@ from tests.support.fulfilment import (
     rows,
     step,
 )
+from tests.support.pages import read_all_pages
 from tests.support.world import World
 
 
@@ -233,3 +236,30 @@ async def test_a_store_that_took_a_return_sees_the_order_returns(
     assert listed.status_code == 200, listed.text
     assert [r["id"] for r in listed.json()["items"]] == [taken.json()["id"]]
     assert (await client.get(f"/orders/{order['id']}", headers=later)).status_code == 404
+
+
+async def test_an_orders_returns_page_through_every_return_once(
+    client: Client, world: World
+) -> None:
+    store, _, order = await _delivered(client, world, units=4, price=1000)
+    admin = await world.token("admin")
+    path = f"/orders/{order['id']}/returns"
+    created = []
+    for _ in range(4):
+        body = {"location": store.code, "lines": [_line(1, "restock")], "refund_amount": 1000}
+        response = await client.post(path, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        created.append(response.json()["id"])
+
+    paged = await read_all_pages(client, path, admin, 1)
+    assert [r["id"] for r in paged] == created  # oldest first
+    assert all(r["lines"][0]["quantity"] == 1 for r in paged)
+
+    # Returns taken at the same moment: the id orders them, none lost between pages.
+    async with world.sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE order_return SET created_at = now() WHERE order_id = :id"),
+            {"id": uuid.UUID(order["id"])},
+        )
+    tied = await read_all_pages(client, path, admin, 3)
+    assert [r["id"] for r in tied] == sorted(created)

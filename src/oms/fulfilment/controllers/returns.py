@@ -11,6 +11,7 @@ from oms.fulfilment.schemas import ReturnIn, ReturnList, ReturnOut
 from oms.fulfilment.services import returns
 from oms.http.deps import Caller, DbSession
 from oms.http.idempotent import Creating
+from oms.http.params import PageCursor, PageLimit
 
 
 class ReturnController(Controller):
@@ -43,6 +44,11 @@ class ReturnController(Controller):
         description="For whoever may read the order, and a store that took one of them in.",
     )
     async def list_returns(
-        self, order_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
+        self,
+        order_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        principal: Caller,
+        limit: PageLimit = 100,
+        cursor: PageCursor = None,
     ) -> ReturnList:
-        return await returns.list_returns(db_session, principal, order_id)
+        return await returns.list_returns(db_session, principal, order_id, limit, cursor)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +34,7 @@ from oms.domain.access import (
     require,
     require_at,
 )
+from oms.domain.cursors import decode_time_key, encode_time_key
 from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.fulfilment_flow import DELIVERED_STATES
 from oms.domain.stock import MovementKind
@@ -83,11 +85,16 @@ _RETURNS = text(
     SELECT r.id, r.order_id, loc.code AS location, r.refund_amount, r.currency, r.note,
            r.actor, r.created_at, rl.line_no, s.code AS sku, rl.quantity, rl.disposition,
            rl.reason
-      FROM order_return r
+      FROM (SELECT * FROM order_return
+             WHERE order_id = :order_id
+               AND (CAST(:return_id AS uuid) IS NULL OR id = :return_id)
+               AND (CAST(:after_at AS timestamptz) IS NULL
+                    OR (created_at, id) > (:after_at, CAST(:after_id AS uuid)))
+             ORDER BY created_at, id
+             LIMIT :limit) r
       JOIN location loc ON loc.id = r.location_id
       JOIN order_return_line rl ON rl.return_id = r.id
       JOIN sku s ON s.id = rl.sku_id
-     WHERE r.order_id = :order_id AND (CAST(:return_id AS uuid) IS NULL OR r.id = :return_id)
      ORDER BY r.created_at, r.id, rl.line_no, rl.disposition
     """
 )
@@ -216,8 +223,14 @@ def _check_lines(data: ReturnIn, lines: dict[int, Any]) -> None:
 
 
 async def list_returns(
-    session: AsyncSession, principal: Principal, order_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    order_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
 ) -> ReturnList:
+    """Oldest first."""
+    after = decode_time_key(cursor) if cursor is not None else None
     require(principal, Action.READ_ORDERS)
     conn = await session.connection()
     access = await order_access(conn, principal, order_id)
@@ -229,13 +242,34 @@ async def list_returns(
     if not may_read_returns(principal, access=access.kind, took_return_here=took_here):
         raise NotFound("order not found")
     await record_access(conn, principal, order_id, access)
-    return ReturnList(items=await _returns(session, order_id, None))
+    found = await _returns(session, order_id, None, limit=limit + 1, after=after)
+    items, more = found[:limit], len(found) > limit
+    last = items[-1] if more else None
+    return ReturnList(
+        items=items,
+        next_cursor=encode_time_key(last.created_at, last.id) if last is not None else None,
+    )
 
 
 async def _returns(
-    session: AsyncSession, order_id: uuid.UUID, return_id: uuid.UUID | None
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    return_id: uuid.UUID | None,
+    *,
+    limit: int | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[ReturnOut]:
-    rows = (await session.execute(_RETURNS, {"order_id": order_id, "return_id": return_id})).all()
+    """The order's returns (or the one named) in time order, ``limit`` of them after the
+    (created_at, id) key ``after`` when given."""
+    after_at, after_id = after if after is not None else (None, None)
+    params = {
+        "order_id": order_id,
+        "return_id": return_id,
+        "after_at": after_at,
+        "after_id": after_id,
+        "limit": limit,
+    }
+    rows = (await session.execute(_RETURNS, params)).all()
     grouped = group_rows(rows, lambda r: r.id)
     return [
         ReturnOut(
