@@ -234,7 +234,5 @@ class SkuOut(Output, frozen=True):
     updated_at: datetime
 
 
-class SkuPage(Output, frozen=True):
+class SkuPage(Page, frozen=True):
     items: list[SkuOut]
-    # Pass as ``cursor`` for the next page; null on the last page.
-    next_cursor: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from oms.schemas import Output
+from oms.schemas import Output, Page
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
@@ -18,10 +18,8 @@ class CustomerSummary(Output, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class CustomerPage(Output, frozen=True, kw_only=True):
+class CustomerPage(Page, frozen=True, kw_only=True):
     items: list[CustomerSummary]
-    # Pass as ``cursor`` for the next page; null on the last page.
-    next_cursor: str | None = None
 
 
 class CustomerOrder(Output, frozen=True, kw_only=True):

@@ -206,9 +206,8 @@ class OrderSummary(Output, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class OrderPage(Output, frozen=True, kw_only=True):
+class OrderPage(Page, frozen=True, kw_only=True):
     items: list[OrderSummary]
-    next_cursor: str | None = None
 
 
 class OrderEventOut(Output, frozen=True, kw_only=True):
