@@ -7,27 +7,17 @@ import re
 from pathlib import Path
 
 import oms
+from tests.support.source_scan import docstring_ids
 
 SOURCE = Path(oms.__file__).parent
 HELPER = SOURCE / "db" / "savepoints.py"
 _SAVEPOINT_SQL = re.compile(r"\b(ROLLBACK\s+TO\s+|RELEASE\s+)?SAVEPOINT\s+\w", re.IGNORECASE)
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
-    """ids of the string constants that are docstrings (prose may name the rule)."""
-    found: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                found.add(id(body[0].value))
-    return found
-
-
 def savepoint_breaches(path: Path, source: str) -> list[str]:
     """Where ``source`` takes a savepoint other than through the helper."""
     tree = ast.parse(source, str(path))
-    prose = _docstrings(tree)
+    prose = docstring_ids(tree)
     breaches = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "begin_nested":

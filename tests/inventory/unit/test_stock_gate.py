@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.source_scan import docstring_ids
+
 SRC = Path(__file__).resolve().parents[3] / "src" / "oms"
 GATE = SRC / "inventory" / "ledger"
 TABLES = ("inventory_level", "stock_movement")
@@ -51,17 +53,6 @@ def _is_model(node: ast.AST) -> bool:
     return _name(node) in MODELS
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
-    """ids of docstring nodes: prose may name a statement without running it."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                found.add(id(body[0].value))
-    return found
-
-
 def _sql_text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -77,7 +68,7 @@ def _sql_text(node: ast.AST) -> str | None:
 def stock_writes(source: str, filename: str = "<source>") -> Iterator[str]:
     """Each write to a stock table in ``source``, as "line N: what"."""
     tree = ast.parse(source, filename)
-    prose = _docstrings(tree)
+    prose = docstring_ids(tree)
     inside_fstring = {
         id(part)
         for node in ast.walk(tree)
