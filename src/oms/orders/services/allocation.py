@@ -49,6 +49,7 @@ _ORDER = text(
        FOR UPDATE OF o
     """
 )
+_PICKUP_IDS = text("SELECT code, id FROM location WHERE code = ANY(:codes)")
 _SET_REMAINDER = text(
     """
     UPDATE order_line
@@ -127,9 +128,7 @@ async def _pickup_ids(conn: AsyncConnection, deliveries: list[dict[str, Any]]) -
     codes = sorted({d["location"] for d in deliveries if d.get("method") == "pickup"})
     if not codes:
         return {}
-    rows = await conn.execute(
-        text("SELECT code, id FROM location WHERE code = ANY(:codes)"), {"codes": codes}
-    )
+    rows = await conn.execute(_PICKUP_IDS, {"codes": codes})
     return {r.code: r.id for r in rows}
 
 

@@ -40,6 +40,11 @@ from oms.orders.services.planning import Written, candidates_from_rows, plan_and
 from oms.orders.services.queries import get_order_out, placed_order_out
 from oms.orders.services.resend import answer_resend, intake_fingerprint
 
+# The order a concurrent placement of the same (channel, external id) committed.
+_EXISTING = text(
+    "SELECT id FROM sales_order WHERE channel_id = :channel_id AND external_id = :external_id"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Placed:
@@ -206,10 +211,7 @@ async def _resolve(conn: AsyncConnection, data: OrderIn, channel_id: int) -> _Na
 
 
 async def _existing(conn: AsyncConnection, channel_id: int, external_id: str) -> uuid.UUID:
-    found = await conn.scalar(
-        text("SELECT id FROM sales_order WHERE channel_id = :c AND external_id = :e"),
-        {"c": channel_id, "e": external_id},
-    )
+    found = await conn.scalar(_EXISTING, {"channel_id": channel_id, "external_id": external_id})
     assert found is not None  # the statement saw it conflict, and it has committed
     return found  # type: ignore[no-any-return]
 
