@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from oms.catalogue.services.refs import location_by_code, sku_ids_by_code
 from oms.db.models import Location, Sku, Transfer, TransferLine
+from oms.db.rows import group_rows
 from oms.domain.access import Action, Principal, require, require_at
 from oms.domain.cursors import decode_time_key, encode_time_key
 from oms.domain.errors import InvalidInput, InvalidState, NotFound
@@ -302,17 +303,19 @@ async def _lines_of(
         .where(TransferLine.transfer_id.in_(transfer_ids))
         .order_by(TransferLine.transfer_id, Sku.code)
     )
-    lines: dict[uuid.UUID, list[TransferLineOut]] = {}
-    for transfer_id, code, quantity, received in rows:
-        lines.setdefault(transfer_id, []).append(
+    by_transfer = group_rows(rows, lambda r: r.transfer_id)
+    return {
+        transfer_id: [
             TransferLineOut(
-                sku=code,
-                quantity=quantity,
-                received_quantity=received,
-                short=None if received is None else quantity - received,
+                sku=r.code,
+                quantity=r.quantity,
+                received_quantity=r.received_quantity,
+                short=None if r.received_quantity is None else r.quantity - r.received_quantity,
             )
-        )
-    return lines
+            for r in group
+        ]
+        for transfer_id, group in by_transfer.items()
+    }
 
 
 async def _transfer_out(session: AsyncSession, transfer_id: uuid.UUID) -> TransferOut:
