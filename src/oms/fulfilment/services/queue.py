@@ -54,6 +54,8 @@ async def list_queue(
     limit: int,
     cursor: str | None,
 ) -> FulfilmentQueue:
+    """One page of the location's fulfilments in ``states`` (default: the open ones), oldest
+    first. NotFound for an unknown location, Forbidden unless the caller may fulfil there."""
     found = await location_by_code(session, location, active_only=False)
     require_at(principal, Action.FULFIL, found.id, found.code)
     wanted = list(dict.fromkeys(states)) if states else list(OPEN_STATES)
@@ -75,6 +77,8 @@ async def list_queue(
 async def get_card(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
 ) -> FulfilmentCard:
+    """The fulfilment with its order, age and whether it waits for a transfer; NotFound for
+    a fulfilment the caller may not read (as for a missing one)."""
     row = await read_visible(session, principal, fulfilment_id)
     lines = await lines_of(session, [row.id])
     return await _card(session, row, lines.get(row.id, []), datetime.now(UTC))
@@ -83,6 +87,8 @@ async def get_card(
 async def pick_list(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
 ) -> PickList:
+    """The units still to pick, in SKU-code order, with barcodes; for callers who may fulfil
+    at the location (another store's fulfilment is a NotFound)."""
     row = await read_for_work(session, principal, fulfilment_id)
     rows = await session.execute(_PICK_LINES, {"id": fulfilment_id})
     return PickList(

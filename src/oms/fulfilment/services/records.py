@@ -203,6 +203,7 @@ async def read_visible(
 async def lines_of(
     session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[LineRow]]:
+    """Each fulfilment's lines in line order; a fulfilment without lines is absent."""
     if not fulfilment_ids:
         return {}
     rows = await session.execute(_LINES, {"ids": list(fulfilment_ids)})
@@ -246,6 +247,7 @@ async def fed_pickup(session: AsyncSession, transfer_fulfilment_id: uuid.UUID) -
 
 
 async def sku_codes(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int, str]:
+    """The code of each id that names a SKU; an unknown id is absent."""
     if not sku_ids:
         return {}
     rows = await session.execute(_SKU_CODES, {"ids": list(sku_ids)})

@@ -106,6 +106,12 @@ _RETURNED_HERE = text(
 async def create_return(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, data: ReturnIn
 ) -> ReturnOut:
+    """Record the return and its stock movements at ``data.location``, then the order's status.
+
+    NotFound for an order the caller may not read (nothing written), Forbidden at a location
+    outside its scope, InvalidInput for more units than delivered and not yet returned or a
+    refund above what they cost.
+    """
     location = await location_by_code(session, data.location)
     require_at(principal, Action.RETURN, location.id, location.code)
     conn = await session.connection()

@@ -44,6 +44,9 @@ _INSERT_TRANSFER_LINE = text(
 async def ship(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID, data: ShipIn
 ) -> FulfilmentOut:
+    """The fulfilment after shipping it: a parcel's units leave on_hand, a transfer's go to
+    the pickup store in a new transfer. InvalidState for a pickup or one that holds no
+    units; InvalidInput for a parcel without carrier and tracking number."""
     row = await lock_for_work(session, principal, fulfilment_id)
     if row.method == "pickup":
         raise InvalidState(

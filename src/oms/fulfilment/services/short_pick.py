@@ -60,6 +60,9 @@ Short = tuple[int, int, str]  # (line_no, units, reason)
 async def short_pick(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID, data: ShortPickIn
 ) -> FulfilmentOut:
+    """The fulfilment after releasing the short units, applying each reason's effect on the
+    shelf and routing the order's open units again. InvalidInput for more units than a line
+    carries; InvalidState while a pickup waits for its transfer."""
     row = await lock_for_work(session, principal, fulfilment_id)
     shorts = [(line.line_no, line.quantity_short, line.reason) for line in data.lines]
     await _short(session, row, shorts, principal.actor, data.note)
@@ -131,6 +134,8 @@ async def _short(
 async def add_short(
     session: AsyncSession, fulfilment_id: uuid.UUID, line_no: int, units: int
 ) -> None:
+    """Count ``units`` more of the line short; writes no stock. The caller holds the order's
+    lock and has dealt with any reservation of those units."""
     await session.execute(_ADD_SHORT, {"id": fulfilment_id, "line_no": line_no, "q": units})
 
 

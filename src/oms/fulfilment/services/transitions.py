@@ -112,6 +112,8 @@ async def apply_transition(
 async def start_picking(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
 ) -> FulfilmentOut:
+    """The fulfilment, now picking; InvalidState from any other state than pending, and for a
+    pickup whose transfer has not arrived."""
     row = await lock_for_work(session, principal, fulfilment_id)
     waiting = await awaiting_transfer(session, row)
     check_transition(row.state, "picking", row.method, awaiting_transfer=waiting)
@@ -122,6 +124,7 @@ async def start_picking(
 async def pack(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
 ) -> FulfilmentOut:
+    """The fulfilment, now packed; InvalidState unless it was picking."""
     row = await lock_for_work(session, principal, fulfilment_id)
     check_transition(row.state, "packed", row.method)
     await apply_transition(session, row, "packed", principal.actor)
