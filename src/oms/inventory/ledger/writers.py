@@ -24,6 +24,7 @@ class Source:
     note: str | None = None
 
     def params(self) -> dict[str, str | None]:
+        """The movement's columns (ref_type, ref_id, actor, reason, note) as bound parameters."""
         return {
             "ref_type": self.ref_type,
             "ref_id": self.ref_id,
@@ -106,6 +107,8 @@ async def run(
     d_reserved: int,
     source: Source,
 ) -> LevelState | None:
+    """Run one writer statement (built by ``with_movement``) for a level: the level after it,
+    or None when the statement's guard refused and nothing, movement included, was written."""
     row = (
         await session.execute(
             statement,
@@ -130,6 +133,8 @@ async def add_on_hand(
     kind: MovementKind,
     source: Source,
 ) -> LevelState:
+    """Add ``quantity`` (negative: take) to on_hand with no guard, creating the level if new;
+    a shelf driven below zero is flagged for a count. The level after it."""
     state = await run(
         session,
         _ADD_ON_HAND,
@@ -234,6 +239,7 @@ async def set_on_hand(
 
 
 async def current_level(session: AsyncSession, sku_id: int, location_id: int) -> LevelState | None:
+    """The level as this transaction sees it, unlocked; None if the location has none for it."""
     params = {"sku_id": sku_id, "location_id": location_id}
     row = (await session.execute(_CURRENT_LEVEL, params)).first()
     return None if row is None else LevelState(row.on_hand, row.reserved, row.safety_stock)

@@ -54,6 +54,9 @@ _CLOSE_EXPIRED = text(
 async def create_hold(session: AsyncSession, principal: Principal, data: HoldIn) -> HoldOut:
     # Core statements on the session's connection: the ORM execute path costs CPU per
     # statement and this is the hottest route.
+    """Reserve every line at the location in one hold, all or nothing. NotFound for an unknown
+    location or SKU, Forbidden outside the caller's scope, InsufficientStock naming each
+    short line (the caller's transaction rolls back the lines already reserved)."""
     conn = await session.connection()
     location_id, sku_ids = await _resolve(conn, data)
     require_at(principal, Action.HOLD, location_id, data.location)
@@ -137,11 +140,14 @@ async def _raise_insufficient(
 
 
 async def get_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:
+    """The hold with its lines; NotFound for one the caller may not see (as for a missing one)."""
     hold = await _visible_hold(session, principal, hold_id)
     return await _hold_out(session, hold)
 
 
 async def release_hold(session: AsyncSession, principal: Principal, hold_id: uuid.UUID) -> HoldOut:
+    """The hold, released: its units go back to the shelf. NotFound as ``get_hold``;
+    InvalidState for an order's hold (cancel the order instead) or one no longer active."""
     hold = await _visible_hold(session, principal, hold_id)
     if hold.purpose == "order":
         # Its units belong to an order's fulfilment: released by cancelling that instead.

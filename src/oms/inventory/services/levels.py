@@ -33,6 +33,8 @@ async def set_safety_stock(
     sku_code: str,
     data: SafetyStockIn,
 ) -> LevelOut:
+    """The level after setting its safety stock (created, with nothing on hand, if new).
+    NotFound for an unknown location or SKU, Forbidden outside the caller's scope."""
     location = await location_by_code(session, location_code)
     require_at(principal, Action.SET_SAFETY_STOCK, location.id, location.code)
     sku_id = (await sku_ids_by_code(session, [sku_code]))[sku_code]

@@ -176,6 +176,8 @@ async def _raise_short(
 async def receive(
     session: AsyncSession, principal: Principal, data: StockDocumentIn
 ) -> MovementResult:
+    """Add every line's units to on_hand at the location (ledger ``receipt``); never refused
+    for stock. NotFound for an unknown location or SKU, Forbidden outside the caller's scope."""
     doc = await _open(
         session,
         principal,
@@ -242,6 +244,9 @@ async def damage(
 
 
 async def adjust(session: AsyncSession, principal: Principal, data: AdjustmentIn) -> MovementResult:
+    """Apply each SKU's signed delta, in SKU order. A negative delta may take only unreserved
+    units: InsufficientStock otherwise (the transaction rolls back the lines applied).
+    InvalidInput for a zero delta or a SKU listed twice."""
     doc = await _open(
         session,
         principal,

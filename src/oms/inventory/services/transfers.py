@@ -68,6 +68,9 @@ _To = aliased(Location)
 async def create_transfer(
     session: AsyncSession, principal: Principal, data: TransferIn
 ) -> TransferOut:
+    """Open an in-transit transfer and take its units off the source's shelf (ledger
+    ``transfer_out``). Only unreserved units travel: InsufficientStock otherwise (the
+    transaction rolls back what was taken). InvalidInput when both locations are the same."""
     source = await location_by_code(session, data.from_location)
     require_at(principal, Action.TRANSFER_OUT, source.id, source.code)
     destination = await location_by_code(session, data.to_location)
@@ -142,6 +145,9 @@ async def receive_transfer(
     data: TransferReceiveIn,
     on_arrival: ArrivalListener,
 ) -> TransferOut:
+    """Receive the transfer at its destination (ledger ``transfer_in``) and tell ``on_arrival``
+    what came; lines not listed in ``data`` arrived in full, the rest is lost in transit.
+    InvalidState unless it is in transit; NotFound for one the caller may not see."""
     transfer = await _visible_transfer(session, principal, transfer_id)
     destination = await session.get_one(Location, transfer.to_location_id)
     require_at(principal, Action.TRANSFER_IN, destination.id, destination.code)
@@ -206,6 +212,7 @@ async def _sent_lines(session: AsyncSession, transfer_id: uuid.UUID) -> list[tup
 async def get_transfer(
     session: AsyncSession, principal: Principal, transfer_id: uuid.UUID
 ) -> TransferOut:
+    """The transfer with its lines; NotFound for one touching none of the caller's locations."""
     await _visible_transfer(session, principal, transfer_id)
     return await _transfer_out(session, transfer_id)
 
