@@ -106,6 +106,10 @@ class _Fulfilment:
 async def cancel(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, data: CancelIn
 ) -> OrderOut:
+    """The order after cancelling ``data.lines`` (None: every unit not yet delivered): backorders
+    first, then units in fulfilments, whose holds go back to the shelf. NotFound for an order
+    or line the caller may not see; InvalidInput for more units than a line can still lose;
+    InvalidState when nothing is left to cancel, or for part of a pickup awaiting a transfer."""
     conn, _ = await _locked_order(session, principal, order_id)
     lines = {r.line_no: r for r in (await conn.execute(_LINES, {"id": order_id})).all()}
     fulfilments = await _live(conn, order_id)
@@ -135,6 +139,9 @@ async def cancel(
 async def edit(
     session: AsyncSession, principal: Principal, order_id: uuid.UUID, data: EditIn
 ) -> OrderOut:
+    """The order after setting each listed line's quantity: fewer units are cancelled, more are
+    routed (InsufficientStock if the channel would have to cancel some). InvalidState for a
+    line already being picked; InvalidInput for a total above the limit."""
     conn, channel = await _locked_order(session, principal, order_id)
     lines = {r.line_no: r for r in (await conn.execute(_LINES, {"id": order_id})).all()}
     fulfilments = await _live(conn, order_id)

@@ -60,6 +60,7 @@ class LineFacts(Protocol):
 def fulfilment_view(f: FulfilmentFacts, lines: Iterable[LineFacts]) -> FulfilmentOut:
     # The table's CHECK constraints hold state and method to the domain's vocabulary,
     # which is what FulfilmentState and FulfilmentMethod are.
+    """The fulfilment as the API shows it, with ``lines`` in the order given."""
     return FulfilmentOut(
         id=f.id,
         location=f.location_code,
@@ -103,6 +104,7 @@ class PlacedFulfilment:
 
     @property
     def updated_at(self) -> datetime:
+        """A fulfilment just placed has not changed since: its creation time."""
         return self.created_at
 
 

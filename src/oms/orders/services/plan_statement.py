@@ -149,6 +149,8 @@ class PlanRows:
         return len({(r.location_id, r.sku_id) for r in self.hold_lines})
 
     def params(self) -> dict[str, Any]:
+        """The rows as the plan statement's bound parameters: one array per column, scalars for
+        the routing decision's one row."""
         return {
             **HOLD_LINES.params(self.hold_lines),
             **DAY_LOADS.params(self.day_loads),

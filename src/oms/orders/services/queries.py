@@ -80,6 +80,8 @@ async def order_for(conn: AsyncConnection, principal: Principal, order_id: uuid.
 
 
 async def get_order_out(conn: AsyncConnection, order_id: uuid.UUID) -> OrderOut:
+    """The order document as this transaction sees it, with no access check (the caller has
+    made one); NotFound if there is no such order."""
     order = (await conn.execute(_ORDER, {"id": order_id})).first()
     if order is None:
         raise NotFound("order not found")
