@@ -28,6 +28,7 @@ async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
 
 
 def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    """The caller the token middleware authenticated; only for routes that require a token."""
     return request.user
 
 

@@ -121,6 +121,7 @@ async def provide_creation(
     principal: Annotated[Principal, Dependency()],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Creation:
+    """The request's ``Creation``: its transaction, caller and optional ``Idempotency-Key``."""
     return Creation(request, db_session, principal, idempotency_key)
 
 
