@@ -30,10 +30,13 @@ _STATE = {
 
 
 def order_status_text(status: str) -> str:
+    """The customer's words for an order status; one not listed reads "In progress"."""
     return ORDER_STATUS.get(status, "In progress")
 
 
 def fulfilment_status_text(method: str, state: str, *, awaiting_transfer: bool) -> str:
+    """The customer's words for a fulfilment's state; a pickup still waiting for its transfer
+    reads "On its way to the store", a state not listed "In progress"."""
     if method == "pickup" and state == "pending" and awaiting_transfer:
         return "On its way to the store"
     if method == "ship" and state == "packed":

@@ -124,12 +124,15 @@ class Guard:
 
     @property
     def key(self) -> str:
+        """What this client's buckets are named after (``client_key``: IPv4, or IPv6 /64)."""
         return client_key(self.client)
 
     def misses(self) -> Limit:
+        """Unknown tracking tokens per minute: checked before a token look-up, hit on a miss."""
         return Limit(f"track-miss:{self.key}", self.settings.track_misses_per_minute, 60)
 
     def lookups(self) -> Limit:
+        """Look-ups by number and email per minute, hit by every look-up, found or not."""
         return Limit(f"track-lookup:{self.key}", self.settings.track_lookups_per_minute, 60)
 
     def lookup_misses(self, number: int) -> list[Limit]:
