@@ -16,6 +16,7 @@ from oms.domain.errors import InvalidInput
 
 
 def encode_cursor(*key: str | int) -> str:
+    """An opaque, URL-safe page cursor for ``key``; ``decode_cursor`` reads it back."""
     raw = json.dumps(key, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -41,6 +42,7 @@ def encode_time_key(at: datetime, row_id: uuid.UUID) -> str:
 
 
 def decode_time_key(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (created_at, id) that ``encode_time_key`` encoded; InvalidInput for any other cursor."""
     at, row_id = decode_cursor(cursor, str, str)
     try:
         return datetime.fromisoformat(at), uuid.UUID(row_id)

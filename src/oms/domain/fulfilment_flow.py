@@ -163,6 +163,7 @@ PICKUP_CODE_LENGTH = 6
 
 
 def new_pickup_code() -> str:
+    """A fresh code from the secrets module: ``PICKUP_CODE_LENGTH`` characters of the alphabet."""
     return "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _ in range(PICKUP_CODE_LENGTH))
 
 
@@ -194,4 +195,5 @@ def pickup_code_locks(failures: int, attempts: int) -> bool:
 
 
 def pickup_code_attempts_left(failures: int, attempts: int) -> int:
+    """Wrong codes still allowed before the code locks; never negative."""
     return max(0, attempts - failures)
