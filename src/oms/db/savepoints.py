@@ -56,6 +56,7 @@ class Savepoint:
         await self._conn.execute(self._rollback)
 
     async def release(self) -> None:
+        """Keep everything since ``begin()`` and end the savepoint."""
         await self._conn.execute(self._release)
 
 

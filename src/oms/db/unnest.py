@@ -79,6 +79,7 @@ class Row(_Columns[RowT]):
         self.values = self._casts("")
 
     def params(self, row: RowT) -> dict[str, Any]:
+        """One value per column, named ``<alias>_<field>``."""
         return dict(zip(self.names, msgspec.structs.astuple(row), strict=True))
 
 
