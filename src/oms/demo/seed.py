@@ -74,6 +74,8 @@ class DemoSku:
 
 
 def demo_gtin(item_number: int) -> str:
+    """The 13-digit GTIN of the ``item_number``-th demo SKU (1 to 99999): the made-up company
+    prefix, the number in five digits, the check digit."""
     body = f"{GTIN_COMPANY_PREFIX}{item_number:05d}"
     return body + str(gtin.check_digit(body))
 
