@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> Litestar:
+    """The application for ``settings``. Nothing starts here: the database (the embedded one
+    when no URL is set), the engine and the job runtime start with its lifespan."""
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         # Starting the embedded server blocks for a moment; keep the loop free meanwhile.

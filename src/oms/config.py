@@ -101,16 +101,20 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def trusted_proxy_list(self) -> tuple[str, ...]:
+        """``trusted_proxies`` split at commas, blanks dropped; each is an IP or CIDR (checked)."""
         return tuple(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def data_path(self) -> Path:
+        """``data_dir`` as an absolute path, ``~`` expanded."""
         return Path(self.data_dir).expanduser().resolve()
 
     @property
     def embedded_database(self) -> bool:
+        """No database URL: the service starts its own PostgreSQL in ``data_path``."""
         return self.database_url is None
 
     @property
     def in_process_jobs(self) -> bool:
+        """No broker URL: background jobs run inside the service process."""
         return self.broker_url is None
