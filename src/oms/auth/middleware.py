@@ -29,6 +29,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        """The caller behind the bearer token (the metrics scraper's token only on the metrics
+        path); NotAuthorizedException (401) for a missing, unknown or revoked token."""
         header = connection.headers.get("authorization", "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
