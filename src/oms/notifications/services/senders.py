@@ -62,6 +62,7 @@ class LogSender:
     """
 
     async def send(self, message: OutgoingMessage) -> None:
+        """Write the message to the log, its pickup code and tracking token redacted."""
         log.info(
             "notification (log sender)",
             extra={
@@ -141,6 +142,8 @@ class SmtpSender:
         return email
 
     async def send(self, message: OutgoingMessage) -> None:
+        """Mail the message on a fresh connection (off the event loop); PermanentSendError when
+        the server refuses it for good (5xx), other errors are worth a retry."""
         email = self.build(message)
         await asyncio.to_thread(self._send_blocking, email)
 
