@@ -50,6 +50,7 @@ class JobDatabase:
         self._lock = asyncio.Lock()
 
     async def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """The process's sessionmaker, creating the engine on first use (on the calling loop)."""
         async with self._lock:
             if self._sessionmaker is None:
                 url = self._url

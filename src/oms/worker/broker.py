@@ -62,6 +62,7 @@ class SharedAsyncIO(AsyncIO):
     _workers: ClassVar[weakref.WeakSet[dramatiq.Worker]] = weakref.WeakSet()
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Start the shared event loop thread unless one is running, and count ``worker`` on it."""
         with SharedAsyncIO._lock:
             current = get_event_loop_thread()
             if current is None or not current.is_alive() or not current.loop.is_running():
@@ -73,6 +74,7 @@ class SharedAsyncIO(AsyncIO):
             SharedAsyncIO._workers.add(worker)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Stop the shared loop when ``worker`` was the last one on it; a repeat is a no-op."""
         with SharedAsyncIO._lock:
             if worker not in SharedAsyncIO._workers:
                 return
