@@ -25,6 +25,8 @@ _encoder = msgspec.json.Encoder()
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line: time (UTC), level, logger, message, request id, the record's extra fields
+        (non-scalars as text) and any exception's traceback."""
         entry: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
