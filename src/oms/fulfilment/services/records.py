@@ -74,6 +74,22 @@ _FED_PICKUP = text(
     """
 )
 _SKU_CODES = text("SELECT id, code FROM sku WHERE id = ANY(:ids)")
+# A location's queue, oldest first; ``method`` and the page key (``after_at``, ``after_id``)
+# are optional (NULL: not filtered). Checked with EXPLAIN: location and states are the
+# index condition (ix_fulfilment_location_id_state_created_at) in custom and generic plans
+# alike. With a page key, PostgreSQL's custom plans fold the NULL tests away and also bound
+# created_at in the index; a generic plan would filter created_at instead.
+_QUEUE = text(
+    f"""
+    SELECT {_COLUMNS} {_FROM}
+     WHERE f.location_id = :location_id AND f.state = ANY(:states)
+       AND (CAST(:method AS text) IS NULL OR f.method = :method)
+       AND (CAST(:after_at AS timestamptz) IS NULL
+            OR (f.created_at, f.id) > (:after_at, :after_id))
+     ORDER BY f.created_at, f.id
+     LIMIT :limit
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,18 +182,17 @@ async def queue_rows(
 ) -> list[FulfilmentRow]:
     """A location's fulfilments in the given states, oldest first, from after the
     (created_at, id) key ``after`` when given."""
-    params: dict[str, Any] = {"location_id": location_id, "states": list(states), "limit": limit}
-    where = "f.location_id = :location_id AND f.state = ANY(:states)"
-    if method is not None:
-        where += " AND f.method = :method"
-        params["method"] = method
-    if after is not None:
-        where += " AND (f.created_at, f.id) > (:after_at, :after_id)"
-        params["after_at"], params["after_id"] = after
-    statement = text(
-        f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY f.created_at, f.id LIMIT :limit"
-    )
-    return [FulfilmentRow(**r) for r in (await session.execute(statement, params)).mappings()]
+    after_at, after_id = after if after is not None else (None, None)
+    params = {
+        "location_id": location_id,
+        "states": list(states),
+        "method": method,
+        "after_at": after_at,
+        "after_id": after_id,
+        "limit": limit,
+    }
+    rows = await session.execute(_QUEUE, params)
+    return [FulfilmentRow(**r) for r in rows.mappings()]
 
 
 async def read_visible(
