@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from asyncpg import InterfaceError, PostgresError  # type: ignore[import-untyped]
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -256,6 +256,3 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     TimeoutError: database_unavailable_handler,
     Exception: internal_error_handler,
 }
-
-# Documented on every route so the OpenAPI schema shows the error shape.
-PROBLEM_MEDIA = MediaType.JSON

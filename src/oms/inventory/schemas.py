@@ -55,10 +55,6 @@ class HoldOut(Output, frozen=True):
     closed_at: datetime | None
 
 
-class HoldList(Output, frozen=True):
-    items: list[HoldOut]
-
-
 # ---- stock movements ---------------------------------------------------------------------
 
 

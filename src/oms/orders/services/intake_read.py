@@ -101,7 +101,7 @@ INTAKE_READ = text(union_all(BRANCHES))
 
 
 async def read_intake(conn: AsyncConnection, params: dict[str, Any]) -> dict[str, list[Row[Any]]]:
-    """The rows of ``INTAKE_READ`` by kind (a kind with no rows is absent)."""
+    """The rows of ``INTAKE_READ`` by kind; a kind with no rows reads as an empty list."""
     rows: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in await conn.execute(INTAKE_READ, params):
         rows[row.kind].append(row)
