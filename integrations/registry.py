@@ -1,16 +1,26 @@
-"""Which adapter serves which channel kind. Empty until the first adapter lands."""
+"""Which partner adapter serves which channel (``channel_sync.adapter``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from oms.domain.channel_sync import Partner
 
-# channel adapter kind (e.g. "shopify") -> factory building the adapter from its settings
-ADAPTERS: dict[str, Callable[..., Any]] = {}
+# Filled by each adapter package's import below; the names match ``channel_sync.adapter``.
+PARTNERS: dict[str, Partner] = {}
 
 
-def adapter_for(kind: str) -> Callable[..., Any]:
+def partner_for(adapter: str) -> Partner:
+    """The partner plugged in under ``adapter``; LookupError if there is none."""
+    _load()
     try:
-        return ADAPTERS[kind]
+        return PARTNERS[adapter]
     except KeyError:
-        raise LookupError(f"no channel adapter registered for {kind!r}") from None
+        raise LookupError(f"no channel adapter registered for {adapter!r}") from None
+
+
+def _load() -> None:
+    if PARTNERS:
+        return
+    from integrations import shopify, webhook
+
+    for partner in (shopify.PARTNER, webhook.PARTNER):
+        PARTNERS[partner.name] = partner

@@ -1,6 +1,15 @@
 """All tables, imported here so that ``Base.metadata`` is complete for Alembic."""
 
 from oms.db.models.catalogue import Barcode, Location, Sku
+from oms.db.models.channels import (
+    ChannelEvent,
+    ChannelFeedLocation,
+    ChannelListing,
+    ChannelOrder,
+    ChannelPush,
+    ChannelSync,
+    StockSignal,
+)
 from oms.db.models.fulfilment import (
     Fulfilment,
     FulfilmentLine,
@@ -49,7 +58,13 @@ __all__ = [
     "ApiTokenLocation",
     "Barcode",
     "Channel",
+    "ChannelEvent",
+    "ChannelFeedLocation",
+    "ChannelListing",
     "ChannelLocation",
+    "ChannelOrder",
+    "ChannelPush",
+    "ChannelSync",
     "Customer",
     "CustomerAccessGrant",
     "Fulfilment",
@@ -72,6 +87,7 @@ __all__ = [
     "Sku",
     "StockImport",
     "StockMovement",
+    "StockSignal",
     "Transfer",
     "TransferLine",
 ]

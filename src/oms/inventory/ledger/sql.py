@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import TextClause, text
 
+from oms.outbox.stock_signals import signal_cte
+
 MOVEMENT_COLUMNS = (
     "sku_id, location_id, kind, delta_on_hand, delta_reserved,"
     " reason, ref_type, ref_id, actor, note"
@@ -32,18 +34,15 @@ def covers(quantity: str, level: str = "") -> str:
 
 
 def sellable_changed(changed: str) -> str:
-    """Extra CTEs to run for the levels a statement changed, or nothing.
+    """Extra CTEs to run for the levels a statement changed.
 
     ``changed`` names a CTE with one row per changed level and columns ``sku_id`` and
     ``location_id``. Every statement that changes ``on_hand``, ``reserved`` or
     ``safety_stock`` ends its WITH list with this, so this function is the single place
-    where "a SKU's sellable quantity may have changed at a location" is known. Today
-    nobody listens and it adds nothing to any statement (and so costs nothing). Channel
-    sync will return ``", dirty AS (INSERT INTO ... SELECT sku_id, location_id FROM
-    {changed})"`` here, marking listings in the same statement as the change.
+    where "a SKU's sellable quantity may have changed at a location" is known. Channel
+    sync listens: the change signals the SKU's listings in the same statement.
     """
-    del changed  # no listener yet
-    return ""
+    return signal_cte(changed)
 
 
 def update_level(assignments: str, guard: str = "TRUE") -> str:
