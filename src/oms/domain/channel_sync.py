@@ -176,9 +176,7 @@ class InboundFormat(Protocol):
         InvalidDelivery. Several secrets: during a rotation both are accepted."""
         ...
 
-    def read_order(
-        self, topic: str, body: bytes, stores: Mapping[str, str]
-    ) -> PartnerOrder | None:
+    def read_order(self, topic: str, body: bytes, stores: Mapping[str, str]) -> PartnerOrder | None:
         """The order in the delivery; None for a topic that carries no order change.
 
         ``stores`` maps the partner's location ids to our location codes (a pickup at a

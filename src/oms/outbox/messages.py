@@ -76,3 +76,57 @@ class PurgeIdempotencyKeys(JobMessage, frozen=True, kw_only=True):
     queue_name: ClassVar[str] = MAINTENANCE_QUEUE
 
     older_than_hours: int | msgspec.UnsetType = msgspec.UNSET
+
+
+# Channel sync. Pushes to one partner go to that adapter's queue, so a slow or throttling
+# partner delays only its own channels.
+SYNC_DISPATCH_QUEUE = "sync"
+CHANNEL_EVENTS_QUEUE = "channel-events"
+
+
+def channel_sync_queue(adapter: str) -> str:
+    """The queue a partner's pushes run on (``sync-shopify``, ``sync-webhook``)."""
+    return f"sync-{adapter}"
+
+
+class DispatchSync(JobMessage, frozen=True, kw_only=True):
+    """Fold stock signals into pending listings and start a push for every channel with
+    listings due (a periodic tick: its interval is the coalescing window)."""
+
+    actor_name: ClassVar[str] = "dispatch_sync"
+    queue_name: ClassVar[str] = SYNC_DISPATCH_QUEUE
+
+
+class SyncChannel(JobMessage, frozen=True, kw_only=True):
+    """Push the due listings of one channel (queue: its adapter's)."""
+
+    actor_name: ClassVar[str] = "sync_channel"
+    queue_name: ClassVar[str] = "sync-shopify"  # the producer sends it to its adapter's queue
+
+    channel: str
+
+
+class ReconcileListings(JobMessage, frozen=True, kw_only=True):
+    """Mark pending the listings whose last push is older than ``older_than_hours``."""
+
+    actor_name: ClassVar[str] = "reconcile_listings"
+    queue_name: ClassVar[str] = MAINTENANCE_QUEUE
+
+    older_than_hours: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class ApplyChannelEvent(JobMessage, frozen=True, kw_only=True):
+    """Apply one stored partner delivery (``channel_event`` row) through the orders service."""
+
+    actor_name: ClassVar[str] = "apply_channel_event"
+    queue_name: ClassVar[str] = CHANNEL_EVENTS_QUEUE
+
+    event_id: int
+
+
+class SweepChannelOrders(JobMessage, frozen=True, kw_only=True):
+    """Ask every synced channel's partner for orders updated since the last sweep (with an
+    overlap) and apply what we missed."""
+
+    actor_name: ClassVar[str] = "sweep_channel_orders"
+    queue_name: ClassVar[str] = CHANNEL_EVENTS_QUEUE
