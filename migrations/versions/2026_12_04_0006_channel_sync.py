@@ -111,6 +111,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("published_qty", sa.Integer(), nullable=True),
+        sa.Column("force_push", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
@@ -208,6 +209,8 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("swept_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",

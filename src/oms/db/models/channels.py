@@ -78,6 +78,9 @@ class ChannelSync(Base):
     # The partner asked us to wait (429 / THROTTLED): no push before this.
     paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last call that failed as a whole (partner down, refused credentials), for status.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The "updated since" order sweep's high-water mark (partner time).
     swept_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
@@ -146,6 +149,8 @@ class ChannelListing(Base):
         DateTime(timezone=True), server_default=text("now()")
     )
     published_qty: Mapped[int | None] = mapped_column(Integer)
+    # Resync / reconcile: publish even if the value did not change (the partner may differ).
+    force_push: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(
