@@ -45,6 +45,18 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # How often waiting (backordered) orders are offered stock that has arrived.
     backorder_sweep_seconds: float = 30.0
     outbox_poll_seconds: float = 1.0
+    # Channel sync. Stock changes are gathered for one tick, then pushed: the tick is the
+    # coalescing window, and one listing is pushed at most once per window.
+    sync_tick_seconds: Annotated[float, msgspec.Meta(gt=0)] = 0.5
+    sync_window_seconds: Annotated[float, msgspec.Meta(ge=0)] = 1.0
+    # One sync pass of a channel stops starting new partner calls after this long (fairness).
+    sync_pass_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    # A pass owns its listings this long; a killed worker's listings are taken again after.
+    sync_lease_seconds: Annotated[float, msgspec.Meta(gt=0)] = 120.0
+    # Listings not pushed for this long are published again, in case the partner drifted.
+    sync_reconcile_hours: Annotated[float, msgspec.Meta(gt=0)] = 24.0
+    # How often each channel's partner is asked for orders changed since (missed webhooks).
+    channel_sweep_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
     idempotency_ttl_hours: int = 24
     # A bearer token for Prometheus that opens GET /metrics and nothing else. Unset: the
     # metrics need an admin API token like any admin route.

@@ -192,3 +192,18 @@ class Partner(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     connect: Any  # Callable[[Connection], ChannelAdapter]
     inbound: InboundFormat
+
+
+# --- Retrying ----------------------------------------------------------------------------
+
+RETRY_BASE_SECONDS = 2.0
+RETRY_CAP_SECONDS = 300.0
+
+
+def retry_delay(attempts: int, draw: float) -> float:
+    """Seconds before the next try after ``attempts`` failures: exponential backoff with
+    full jitter (``draw`` in [0, 1)), capped, so many failing listings spread their retries
+    instead of hitting a recovering partner together. The schedule is stored with each
+    listing (``next_attempt_at``), so it survives restarts and holds across workers."""
+    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2.0 ** min(attempts, 16))
+    return max(0.5, ceiling * draw)

@@ -41,3 +41,21 @@ async def signal_skus(session: AsyncSession, sku_ids: Collection[int]) -> None:
     transaction."""
     if sku_ids:
         await session.execute(_SIGNAL_SKUS, {"sku_ids": list(sku_ids)})
+
+
+# Bumping the sequence (not only a flag) keeps a listing pending when the change lands
+# while a push of the older value is in flight: the push records the sequence it read.
+_MARK_CHANNEL = text(
+    """
+    UPDATE channel_listing
+       SET pending_seq = pending_seq + 1, pending_since = COALESCE(pending_since, now())
+     WHERE channel_id = :channel_id
+    """
+)
+
+
+async def mark_channel_pending(session: AsyncSession, channel_id: int) -> int:
+    """Mark every listing of the channel pending (its policy, feeding locations or state
+    changed), in the caller's transaction; how many."""
+    result = await session.execute(_MARK_CHANNEL, {"channel_id": channel_id})
+    return int(result.rowcount)  # type: ignore[attr-defined]

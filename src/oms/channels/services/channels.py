@@ -23,6 +23,7 @@ from oms.db.models import Channel, ChannelLocation, Location
 from oms.domain.access import Action, Principal, channel_scope, require, sees_channel
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import AlreadyExists, NotFound
+from oms.outbox.stock_signals import mark_channel_pending
 
 _LOCATION_CODES = (
     select(func.array_agg(aggregate_order_by(Location.code, Location.code)))
@@ -188,6 +189,10 @@ async def update_channel(
         raise _not_found(code)
     if location_ids is not None:
         await _set_locations(session, channel_id, location_ids)
+    if location_ids is not None or "active" in changes:
+        # What the channel publishes follows both: its eligible locations feed its
+        # quantity by default, and an inactive channel publishes 0.
+        await mark_channel_pending(session, channel_id)
     # After commit, not now: a request reading the channel meanwhile would cache the old
     # policy again, and it would stay for the cache's lifetime.
     after_commit(session, lambda: policy_cache.forget(code))

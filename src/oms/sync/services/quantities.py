@@ -5,7 +5,8 @@ each feeding location can sell of the SKU: ``on_hand - reserved - safety_stock``
 locations. A channel's feeding locations are its ``channel_feed_location`` rows; with none,
 the locations it routes from (``channel_location``); with none of those either, every
 location. A per-location listing counts only its own location, if that location feeds
-the channel. An inactive SKU publishes 0.
+the channel. An inactive SKU, or any SKU on an inactive channel, publishes 0: a channel
+that takes no orders must not sell.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from oms.domain.channel_sync import QuantityPolicy, publishable
+from oms.outbox.stock_signals import mark_channel_pending
+
+__all__ = ["mark_channel_pending", "quantities_now"]
 
 _FEEDS = """
     CASE
@@ -30,12 +34,13 @@ _FEEDS = """
 
 _SELLABLE = text(
     f"""
-    SELECT l.id, s.active AS sku_active, cs.buffer, cs.percent, cs.max_quantity,
+    SELECT l.id, s.active AND c.active AS listed, cs.buffer, cs.percent, cs.max_quantity,
            cs.zero_at_or_below,
            COALESCE(array_agg(lv.units) FILTER (WHERE lv.units IS NOT NULL), '{{}}') AS units
       FROM channel_listing l
       JOIN channel_sync cs ON cs.channel_id = l.channel_id
       JOIN sku s ON s.id = l.sku_id
+      JOIN channel c ON c.id = l.channel_id
       LEFT JOIN LATERAL (
             SELECT il.on_hand - il.reserved - il.safety_stock AS units
               FROM inventory_level il
@@ -45,7 +50,7 @@ _SELLABLE = text(
                AND {_FEEDS}
       ) lv ON TRUE
      WHERE l.id = ANY(:ids)
-     GROUP BY l.id, s.active, cs.buffer, cs.percent, cs.max_quantity, cs.zero_at_or_below
+     GROUP BY l.id, s.active, c.active, cs.buffer, cs.percent, cs.max_quantity, cs.zero_at_or_below
     """
 )
 
@@ -63,22 +68,5 @@ async def quantities_now(conn: AsyncConnection, listing_ids: Sequence[int]) -> d
             max_quantity=row.max_quantity,
             zero_at_or_below=row.zero_at_or_below,
         )
-        quantities[row.id] = publishable(row.units, policy) if row.sku_active else 0
+        quantities[row.id] = publishable(row.units, policy) if row.listed else 0
     return quantities
-
-
-# Bumping the sequence (not only a flag) keeps a listing pending when the change lands
-# while a push of the older value is in flight: the push records the sequence it read.
-_MARK_CHANNEL = text(
-    """
-    UPDATE channel_listing
-       SET pending_seq = pending_seq + 1, pending_since = COALESCE(pending_since, now())
-     WHERE channel_id = :channel_id
-    """
-)
-
-
-async def mark_channel_pending(session: AsyncSession, channel_id: int) -> int:
-    """Mark every listing of the channel pending (its policy or feeds changed); how many."""
-    result = await session.execute(_MARK_CHANNEL, {"channel_id": channel_id})
-    return int(result.rowcount)  # type: ignore[attr-defined]
