@@ -89,21 +89,18 @@ def channel_sync_queue(adapter: str) -> str:
     return f"sync-{adapter}"
 
 
+def channel_sync_actor(adapter: str) -> str:
+    """The actor pushing one channel of this partner (``sync_shopify``); it takes
+    ``channel`` (the code). One actor per partner, so each has its own queue."""
+    return f"sync_{adapter}"
+
+
 class DispatchSync(JobMessage, frozen=True, kw_only=True):
     """Fold stock signals into pending listings and start a push for every channel with
     listings due (a periodic tick: its interval is the coalescing window)."""
 
     actor_name: ClassVar[str] = "dispatch_sync"
     queue_name: ClassVar[str] = SYNC_DISPATCH_QUEUE
-
-
-class SyncChannel(JobMessage, frozen=True, kw_only=True):
-    """Push the due listings of one channel (queue: its adapter's)."""
-
-    actor_name: ClassVar[str] = "sync_channel"
-    queue_name: ClassVar[str] = "sync-shopify"  # the producer sends it to its adapter's queue
-
-    channel: str
 
 
 class ReconcileListings(JobMessage, frozen=True, kw_only=True):

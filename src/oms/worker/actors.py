@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
@@ -27,7 +25,6 @@ from oms.orders.jobs import route_backorders
 from oms.outbox.messages import (
     CancelUncollectedPickups,
     ExpireHolds,
-    JobMessage,
     PurgeIdempotencyKeys,
     RouteBackorders,
     SendNotification,
@@ -35,6 +32,7 @@ from oms.outbox.messages import (
 from oms.system.services.maintenance import purge_idempotency_keys
 from oms.tracking.services.ratelimit import purge_rate_limit_windows
 from oms.worker.broker import ensure_async_support
+from oms.worker.specs import ActorSpec
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +80,6 @@ class _CloseDatabaseOnShutdown(Middleware):
         loop_thread = get_event_loop_thread()
         if loop_thread is not None and loop_thread.loop.is_running():
             loop_thread.run_coroutine(self._database.dispose())
-
-
-@dataclass(frozen=True)
-class ActorSpec:
-    message: type[JobMessage]  # the actor's name and queue, and the arguments it takes
-    fn: Callable[..., Awaitable[Any]]
-    time_limit_ms: int
-    # Periodic jobs: a message older than this is dropped (a newer tick does the same work).
-    max_age_ms: int | None = None
 
 
 def register_actors(
@@ -151,15 +140,15 @@ def register_actors(
     actors: dict[str, dramatiq.Actor[..., Any]] = {}
     for spec in specs:
         options: dict[str, Any] = {
-            "queue_name": queue_prefix + spec.message.queue_name,
+            "queue_name": queue_prefix + spec.queue,
             "time_limit": spec.time_limit_ms,
-            "max_retries": 5,
+            "max_retries": spec.max_retries,
             "min_backoff": 1_000,
             "max_backoff": 60_000,
         }
         if spec.max_age_ms is not None:
             options["max_age"] = spec.max_age_ms
-        name = spec.message.actor_name
+        name = spec.name
         actors[name] = dramatiq.actor(actor_name=name, broker=broker, **options)(spec.fn)
     # Added after the AsyncIO middleware, so it runs before that one stops the loop.
     broker.add_middleware(_CloseDatabaseOnShutdown(database))

@@ -9,7 +9,6 @@ listings stay in the database until a later tick takes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -67,7 +66,8 @@ _DUE_CHANNELS = text(
 class Dispatched:
     signals: int  # stock signals folded
     listings: int  # listing bumps (a listing bumped in two rounds counts twice)
-    channels: list[str]  # channels a pass was started for
+    # (channel code, adapter) of every channel with listings due: start a pass for each.
+    due: list[tuple[str, str]]
 
 
 async def fold_signals(session: AsyncSession) -> tuple[int, int]:
@@ -77,13 +77,10 @@ async def fold_signals(session: AsyncSession) -> tuple[int, int]:
 
 
 async def dispatch(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    start_pass: Callable[[str, str], None],
-    *,
-    window_seconds: float,
+    sessionmaker: async_sessionmaker[AsyncSession], *, window_seconds: float
 ) -> Dispatched:
-    """Fold every signal, then call ``start_pass(channel code, adapter)`` for each channel
-    with listings due. A pass already running holds its listings' leases, so a second one
+    """Fold every signal, then name the channels with listings due. The caller starts a
+    pass for each; a pass already running holds its listings' leases, so a second one
     started meanwhile finds nothing to do and ends at once."""
     signals = listings = 0
     for _ in range(MAX_FOLD_ROUNDS):
@@ -94,9 +91,9 @@ async def dispatch(
             break
     async with sessionmaker() as session:
         due = (await session.execute(_DUE_CHANNELS, {"window": window_seconds})).all()
-    for code, adapter in due:
-        start_pass(code, adapter)
-    return Dispatched(signals=signals, listings=listings, channels=[code for code, _ in due])
+    return Dispatched(
+        signals=signals, listings=listings, due=[(code, adapter) for code, adapter in due]
+    )
 
 
 _RECONCILE = text(
