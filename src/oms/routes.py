@@ -19,6 +19,7 @@ from oms.orders.controllers import OrderController
 from oms.system.controllers.admin import AdminController
 from oms.system.controllers.health import SystemController
 from oms.system.controllers.problem_types import ProblemTypeController
+from oms.sync.controllers.status import SyncStatusController
 from oms.tracking.controllers import TrackingController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
@@ -28,6 +29,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocationController,
     SkuController,
     ChannelController,
+    SyncStatusController,
     OrderController,
     CustomerController,
     TrackingController,

@@ -34,6 +34,8 @@ EXPECTED = {
     "deleteSku": "DELETE /skus/{code}",
     "editOrder": "POST /orders/{order_id}/edit",
     "getChannel": "GET /channels/{code}",
+    "channelSyncStatus": "GET /channels/{code}/sync/status",
+    "resyncChannel": "POST /channels/{code}/sync/resync",
     "getCustomer": "GET /customers/{customer_id}",
     "getFulfilment": "GET /fulfilments/{fulfilment_id}",
     "getHealth": "GET /health",
