@@ -18,7 +18,7 @@ import msgspec
 from oms.config import Settings
 from oms.db import migrate
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
-from oms.domain.access import TOKEN_ROLES, Role
+from oms.domain.access import TOKEN_ROLES, Principal, Role
 from oms.domain.errors import DomainError
 from oms.logs import configure_logging
 
@@ -234,6 +234,30 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# The operator at the console acts as an admin, as `oms create-token` already does.
+_CONSOLE = Principal(token_id=0, name="cli", role=Role.ADMIN)
+
+
+def cmd_channels(settings: Settings, args: argparse.Namespace) -> int:
+    """``resync CODE``: publish the whole channel again; ``status [CODE]``: print sync status."""
+    from oms.sync.services.operations import resync
+    from oms.sync.services.status import sync_statuses
+
+    async def action(s: Settings, url: str) -> bytes:
+        engine = make_engine(url, s)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                if args.channels_command == "resync":
+                    return msgspec.json.encode(await resync(session, _CONSOLE, args.code))
+                return msgspec.json.encode(await sync_statuses(session, args.code))
+        finally:
+            await engine.dispose()
+
+    _, encoded = _with_database(settings, action)
+    print(msgspec.json.format(encoded, indent=2).decode())
+    return 0
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run background jobs from OMS_BROKER_URL until stopped: 0, or 2 without a broker."""
     from oms.worker.broker import BrokerNotConfigured
@@ -299,6 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", choices=["csv", "jsonl"])
     imp.set_defaults(func=cmd_import)
+    channels = sub.add_parser("channels", help="channel sync: publish again, or show status")
+    channel_sub = channels.add_subparsers(dest="channels_command", required=True)
+    resync = channel_sub.add_parser("resync", help="publish every listing of a channel again")
+    resync.add_argument("code", help="channel code")
+    status = channel_sub.add_parser("status", help="sync status of one channel or of all")
+    status.add_argument("code", nargs="?", help="channel code (default: every synced channel)")
+    channels.set_defaults(func=cmd_channels)
     return parser
 
 
