@@ -18,6 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from oms.auth.scraper import METRICS_PATH, SCRAPER
 from oms.domain.access import Principal, Role
 from oms.domain.errors import Forbidden
+from oms.http.deps import DbSession
+from oms.system.services.sync_metrics import refresh_sync_gauges
 
 
 def admin_or_scraper(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -38,5 +40,6 @@ class MetricsController(PrometheusController):
 
     # Documented as what it is: Prometheus' text exposition format, not JSON.
     @get(media_type=CONTENT_TYPE_LATEST, summary="Prometheus metrics (text exposition format)")
-    async def get(self) -> Response:  # type: ignore[type-arg]
+    async def get(self, db_session: DbSession) -> Response:  # type: ignore[type-arg]
+        await refresh_sync_gauges(db_session)
         return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
