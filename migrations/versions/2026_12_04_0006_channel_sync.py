@@ -50,6 +50,8 @@ def upgrade() -> None:
         ),
         sa.Column("state", sa.String(length=16), server_default="received", nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("external_order_id", sa.String(length=128), nullable=True),
         sa.Column(
             "received_at",

@@ -16,10 +16,12 @@ from oms.inventory.controllers.lookup import StockLookupController
 from oms.inventory.controllers.stock import InventoryController
 from oms.inventory.controllers.transfers import TransferController
 from oms.orders.controllers import OrderController
+from oms.sync.controllers.events import ChannelEventController
+from oms.sync.controllers.status import SyncStatusController
+from oms.sync.controllers.webhooks import WebhookController
 from oms.system.controllers.admin import AdminController
 from oms.system.controllers.health import SystemController
 from oms.system.controllers.problem_types import ProblemTypeController
-from oms.sync.controllers.status import SyncStatusController
 from oms.tracking.controllers import TrackingController
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
@@ -41,4 +43,6 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     TransferController,
     ImportController,
     AdminController,
+    WebhookController,
+    ChannelEventController,
 ]

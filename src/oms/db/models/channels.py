@@ -217,6 +217,10 @@ class ChannelEvent(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
     state: Mapped[str] = mapped_column(String(16), default="received", server_default="received")
     error: Mapped[str | None] = mapped_column(Text)
+    # What applying it did (placed, updated, cancelled, stale, ...) and anything of the
+    # partner's change that was not applied, for whoever reads the event list.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
     external_order_id: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = created_at_column()
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
