@@ -34,7 +34,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -55,6 +55,9 @@ Outcome = Literal["placed", "updated", "recorded", "cancelled", "stale", "reject
 UNCHANGED: frozenset[str] = frozenset({"stale"})
 CANCEL_REASON = "partner_cancelled"
 MAX_EXTERNAL_ID = 128  # channel_order.external_id, like the orders API's external id
+# A new channel_order row's version until the first version is recorded in it: older than
+# any partner's.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ class _Rejected(Exception):
 _CREATE_ROW = text(
     """
     INSERT INTO channel_order (channel_id, external_id, partner_updated_at)
-    VALUES (:channel_id, :external_id, '-infinity')
+    VALUES (:channel_id, :external_id, :never)
     ON CONFLICT (channel_id, external_id) DO NOTHING
     """
 )
@@ -113,13 +116,15 @@ async def ingest_partner_order(
     """
     if not 0 < len(order.external_id) <= MAX_EXTERNAL_ID:
         return Ingested("rejected", note=f"external id must be 1 to {MAX_EXTERNAL_ID} characters")
+    if order.updated_at.tzinfo is None:
+        return Ingested("rejected", note="the partner's version time has no time zone")
     await session.flush()  # the savepoint below is SQL the ORM does not see
     conn = await session.connection()
     key = {"channel_id": channel_id, "external_id": order.external_id}
     known: uuid.UUID | None = None  # our order for it, for the rejected event to name
     try:
         async with savepoint(conn, "ingest_partner_order"):
-            await conn.execute(_CREATE_ROW, key)
+            await conn.execute(_CREATE_ROW, {**key, "never": _NEVER})
             row = (await conn.execute(_LOCK_ROW, key)).one()
             known = row.order_id
             if order.updated_at <= row.partner_updated_at:
