@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -14,16 +13,11 @@ import pytest
 from integrations.webhook import inbound, signing
 from oms.domain.channel_sync import Delivery, InvalidDelivery, PartnerOrder, PayloadError
 from oms.orders.schemas import OrderIn
+from tests.support.webhook_channel import SAMPLES, sample
 
-SAMPLES = Path(__file__).parents[3] / "integrations" / "webhook" / "samples"
 INBOUND = inbound.StandardWebhooksInbound()
 SECRET = signing.new_secret()
 STORES = {"partner-store-7": "LDN-01"}
-
-
-def sample(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
 
 
 def signed(
