@@ -1,0 +1,1 @@
+"""The Shopify channel: order webhooks in (HMAC-signed REST orders), quantities out."""
