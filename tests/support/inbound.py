@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integrations.webhook.inbound import StandardWebhooksInbound
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import integrations
-from integrations import registry
+from integrations import registry, webhook
 from integrations.webhook import signing
 from oms.db.models import Channel, ChannelSync, Location, Sku
 from oms.domain.channel_sync import Partner
@@ -31,14 +30,12 @@ T0 = datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
 
 
 def partners() -> Callable[[str], Partner]:
-    """The service's partner registry (with the generic webhook partner's inbound side
-    plugged in directly while the registry cannot load every adapter yet)."""
+    """The service's partner registry (with the generic webhook partner plugged in directly
+    while the registry cannot load every adapter yet)."""
     try:
         registry.partner_for("webhook")
     except (ImportError, AttributeError):
-        registry.PARTNERS.setdefault(
-            "webhook", Partner(name="webhook", connect=None, inbound=StandardWebhooksInbound())
-        )
+        registry.PARTNERS.setdefault("webhook", webhook.PARTNER)
     return registry.partner_for
 
 
@@ -55,6 +52,8 @@ async def synced_channel(
     secret: str | None = None,
     enabled: bool = True,
     locations: Sequence[Location] = (),
+    partner_url: str = "http://127.0.0.1:9",
+    credentials: str | None = None,
     **overrides: Any,
 ) -> tuple[Channel, str, str]:
     """A marketplace channel with sync settings, its webhook secret and the variable that
@@ -64,12 +63,17 @@ async def synced_channel(
     value = secret if secret is not None else signing.new_secret()
     if secret != "":
         monkeypatch.setenv(variable, value)
+    credentials_env = None
+    if credentials is not None:
+        credentials_env = f"{variable}_CREDENTIALS"
+        monkeypatch.setenv(credentials_env, credentials)
     async with world.sessionmaker() as session, session.begin():
         session.add(
             ChannelSync(
                 channel_id=channel.id,
                 adapter=adapter,
-                partner_url="http://127.0.0.1:9",
+                partner_url=partner_url,
+                credentials_env=credentials_env,
                 webhook_secret_env=variable,
                 enabled=enabled,
             )
