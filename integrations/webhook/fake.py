@@ -59,10 +59,14 @@ class Stored:
     webhook_id: str
 
 
+# An answer's body: JSON data, or bytes sent as they are (to play a broken receiver).
+Body = dict[str, Any] | list[Any] | bytes | None
+
+
 @dataclass
 class _Answer:
     status: int
-    body: dict[str, Any] | list[Any] | None = None
+    body: Body = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,7 +94,7 @@ class FakeReceiver:
         self.history: list[Stored] = []
         self.calls: list[Call] = []
         self.orders: dict[str, dict[str, Any]] = {}
-        self._failures: list[int] = []
+        self._failures: list[_Answer] = []
         self._throttles = 0
         self._retry_after: str | None = None
         self._seen: dict[str, tuple[float, _Answer]] = {}
@@ -139,10 +143,12 @@ class FakeReceiver:
 
     # --- knobs --------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """Answer the next ``count`` calls with ``status`` (500, 503, ...)."""
+    def fail_next(self, count: int, status: int = 500, body: Body = None) -> None:
+        """Answer the next ``count`` calls with ``status`` (500, 503, ...) and ``body``
+        (default: a short JSON error), whatever they carry."""
+        answer = _Answer(status, {"error": "unavailable"} if body is None else body)
         with self._lock:
-            self._failures.extend([status] * count)
+            self._failures.extend([answer] * count)
 
     def throttle_next(self, count: int, retry_after: str | None = "1") -> None:
         """Answer the next ``count`` calls 429, with this Retry-After (None: without)."""
@@ -211,7 +217,7 @@ class FakeReceiver:
                 extra = {"retry-after": self._retry_after} if self._retry_after else {}
                 return _Answer(HTTPStatus.TOO_MANY_REQUESTS, {"error": "slow down"}, extra)
             if self._failures:
-                return _Answer(self._failures.pop(0), {"error": "unavailable"})
+                return self._failures.pop(0)
         return None
 
     def _verified(self, headers: dict[str, str], body: bytes) -> bool:
@@ -330,7 +336,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(receiver._answer(self.command, self.path, headers, body))
 
     def _write(self, answer: _Answer) -> None:
-        payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+        if isinstance(answer.body, bytes):
+            payload = answer.body
+        else:
+            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
         self.send_response(answer.status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))

@@ -224,6 +224,33 @@ async def test_a_whole_message_refused_with_422_rejects_every_item(
     assert all(r.error and "422" in r.error for r in results)
 
 
+async def test_a_400_naming_items_gives_them_their_messages(
+    adapter: WebhookAdapter, receiver: fake.FakeReceiver
+) -> None:
+    receiver.fail_next(1, status=400, body={"errors": [{"index": 2, "message": "negative"}]})
+    results = await adapter.push(THREE)
+    assert [r.status for r in results] == ["rejected"] * 3
+    assert results[2].error == "negative"
+    assert results[0].error == "the receiver refused the whole message (400)"
+
+
+async def test_errors_outside_the_message_are_ignored(
+    adapter: WebhookAdapter, receiver: fake.FakeReceiver
+) -> None:
+    receiver.fail_next(1, status=200, body={"errors": [{"index": 3}, {"index": -1}]})
+    assert await adapter.push(THREE) == ok(1, 2, 3)
+
+
+async def test_an_unreadable_207_is_unavailable_but_an_unreadable_200_is_success(
+    adapter: WebhookAdapter, receiver: fake.FakeReceiver
+) -> None:
+    receiver.fail_next(1, status=207, body=b"<html>partial</html>")
+    with pytest.raises(PartnerUnavailable, match="207"):
+        await adapter.push(THREE)
+    receiver.fail_next(1, status=200, body=b"OK")
+    assert await adapter.push(THREE) == ok(1, 2, 3)
+
+
 @pytest.mark.parametrize("status", [404, 410, 301])
 async def test_an_address_that_takes_no_messages_is_a_configuration_error(
     adapter: WebhookAdapter, receiver: fake.FakeReceiver, status: int
