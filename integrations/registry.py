@@ -17,12 +17,6 @@ def partner_for(adapter: str) -> Partner:
         raise LookupError(f"no channel adapter registered for {adapter!r}") from None
 
 
-def partner_names() -> list[str]:
-    """Every adapter name plugged in, sorted."""
-    _load()
-    return sorted(PARTNERS)
-
-
 def _load() -> None:
     if PARTNERS:
         return

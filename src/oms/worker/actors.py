@@ -33,6 +33,7 @@ from oms.system.services.maintenance import purge_idempotency_keys
 from oms.tracking.services.ratelimit import purge_rate_limit_windows
 from oms.worker.broker import ensure_async_support
 from oms.worker.specs import ActorSpec
+from oms.worker.sync_actors import sync_actor_specs
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def register_actors(
             CancelUncollectedPickups, cancel_uncollected_pickups, 120_000, max_age_ms=900_000
         ),
         ActorSpec(PurgeIdempotencyKeys, purge_keys, 120_000, max_age_ms=3_600_000),
+        *sync_actor_specs(broker, database, queue_prefix=queue_prefix),
     ]
     actors: dict[str, dramatiq.Actor[..., Any]] = {}
     for spec in specs:

@@ -20,10 +20,13 @@ from oms.config import Settings
 from oms.fulfilment.jobs import SWEEP_SECONDS
 from oms.outbox.messages import (
     CancelUncollectedPickups,
+    DispatchSync,
     ExpireHolds,
     JobMessage,
     PurgeIdempotencyKeys,
+    ReconcileListings,
     RouteBackorders,
+    SweepChannelOrders,
 )
 from oms.worker.broker import actor_queue, enqueue_blocking
 
@@ -52,6 +55,9 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob(CancelUncollectedPickups(), SWEEP_SECONDS),
         PeriodicJob(RouteBackorders(), settings.backorder_sweep_seconds),
         PeriodicJob(PurgeIdempotencyKeys(older_than_hours=settings.idempotency_ttl_hours), 3600.0),
+        PeriodicJob(DispatchSync(), settings.sync_tick_seconds),
+        PeriodicJob(ReconcileListings(), 3600.0),
+        PeriodicJob(SweepChannelOrders(), settings.channel_sweep_seconds),
     ]
 
 

@@ -30,10 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from oms.config import Settings
 from oms.db.engine import make_sessionmaker
+from oms.db.models.channels import ADAPTERS
 from oms.domain.access import Principal, Role
 from oms.inventory.schemas import HoldIn, HoldLineIn
 from oms.inventory.services.holds import create_hold
-from oms.outbox.messages import MAINTENANCE_QUEUE, NOTIFICATIONS_QUEUE, ExpireHolds
+from oms.outbox.messages import (
+    CHANNEL_EVENTS_QUEUE,
+    MAINTENANCE_QUEUE,
+    NOTIFICATIONS_QUEUE,
+    SYNC_DISPATCH_QUEUE,
+    ExpireHolds,
+    channel_sync_queue,
+)
 from oms.outbox.writer import enqueue_after_commit
 from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.broker import (
@@ -397,8 +405,14 @@ async def test_relay_worker_actor_round_trip_on_a_real_broker(
         consumer, JobDatabase(settings, url=settings.database_url), queue_prefix=real_broker.prefix
     )
     assert consumer.get_declared_queues() == {
-        real_broker.prefix + MAINTENANCE_QUEUE,
-        real_broker.prefix + NOTIFICATIONS_QUEUE,
+        real_broker.prefix + queue
+        for queue in (
+            MAINTENANCE_QUEUE,
+            NOTIFICATIONS_QUEUE,
+            SYNC_DISPATCH_QUEUE,
+            CHANNEL_EVENTS_QUEUE,
+            *(channel_sync_queue(adapter) for adapter in ADAPTERS),
+        )
     }
     hold_id = await expired_hold(sm, world)
     worker = dramatiq.Worker(consumer, worker_threads=2, worker_timeout=100)
