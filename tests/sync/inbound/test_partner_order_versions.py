@@ -3,6 +3,7 @@ state of its newest version, once; what is refused or not applied is shown on th
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -200,3 +201,30 @@ async def test_an_order_without_stock_fails_and_is_placed_on_retry_once_stock_ar
     assert (await world.client.post(url, headers=associate)).status_code == 403
     listed = await world.client.get(f"/channels/{shop.channel.code}/events", headers=associate)
     assert listed.status_code == 403
+
+
+async def test_concurrent_runs_over_one_order_place_it_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = await stocked_shop(world, monkeypatch)
+    external_id = new_external_id()
+    body = order_event("order.created", external_id, [(shop.tee, 1)])
+    for _ in range(3):  # three deliveries of one order, none applied yet
+        response = await world.client.post(
+            f"/webhooks/{shop.channel.code}", content=body, headers=signed(shop.secret, body)
+        )
+        assert response.json() == {"status": "accepted"}
+    ids = [e["id"] for e in await stored_events(world.sessionmaker, shop.channel.id)]
+
+    # Each event by two runs at once, all six together.
+    await asyncio.gather(
+        *(
+            apply_channel_event(world.sessionmaker, event_id, partners=partners())
+            for event_id in ids + ids
+        )
+    )
+
+    states = [await settle(world.sessionmaker, event_id) for event_id in ids]
+    assert sorted(states) == ["applied", "ignored", "ignored"]
+    assert len(await orders_for(world.sessionmaker, shop.channel.id, external_id)) == 1
+    assert (await world.level(shop.tee, shop.location))["reserved"] == 1
