@@ -82,6 +82,8 @@ class FakeReceiver:
         serve_orders: bool = True,
     ) -> None:
         self.secrets = [secrets] if isinstance(secrets, str) else list(secrets)
+        for secret in self.secrets:
+            Webhook(secret)  # a malformed secret fails here, not in the serving thread
         self.max_batch = max_batch
         self.dedup_seconds = dedup_seconds
         self.serve_orders = serve_orders  # False: GET /orders is 404, as a plain receiver
@@ -187,7 +189,9 @@ class FakeReceiver:
         if self.delay_seconds:
             self._stopping.wait(self.delay_seconds)
         webhook_id = headers.get("webhook-id")
-        answer, count, duplicate = self._route(method, url.path, url.query, headers, body)
+        items = _quantities(body) if method == "POST" else None
+        answer, duplicate = self._route(method, url.path, url.query, headers, body)
+        count = len(items) if items is not None else 0
         with self._lock:
             self.calls.append(
                 Call(
@@ -198,16 +202,17 @@ class FakeReceiver:
 
     def _route(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> tuple[_Answer, int, bool]:
+    ) -> tuple[_Answer, bool]:
+        """The answer, and whether it replays an earlier message's."""
         if (method, path) not in (("POST", "/"), ("GET", "/orders")):
-            return _Answer(HTTPStatus.NOT_FOUND, {"error": "no such resource"}), 0, False
+            return _Answer(HTTPStatus.NOT_FOUND, {"error": "no such resource"}), False
         forced = self._forced()
         if forced is not None:
-            return forced, 0, False
+            return forced, False
         if not self._verified(headers, body):
-            return _Answer(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"}), 0, False
+            return _Answer(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"}), False
         if method == "GET":
-            return self._orders(query), 0, False
+            return self._orders(query), False
         return self._push(headers["webhook-id"], body)
 
     def _forced(self) -> _Answer | None:
@@ -229,24 +234,20 @@ class FakeReceiver:
             return True
         return False
 
-    def _push(self, webhook_id: str, body: bytes) -> tuple[_Answer, int, bool]:
+    def _push(self, webhook_id: str, body: bytes) -> tuple[_Answer, bool]:
         items = _quantities(body)
         if items is None:
-            return _Answer(HTTPStatus.BAD_REQUEST, {"error": "not a quantities message"}), 0, False
+            return _Answer(HTTPStatus.BAD_REQUEST, {"error": "not a quantities message"}), False
         if len(items) > self.max_batch:
-            return (
-                _Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too many"}),
-                len(items),
-                False,
-            )
+            return _Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too many"}), False
         with self._lock:
             now = time.monotonic()
             seen = self._seen.get(webhook_id)
             if seen is not None and now - seen[0] < self.dedup_seconds:
-                return seen[1], len(items), True
+                return seen[1], True
             answer = self._apply(webhook_id, items)
             self._seen[webhook_id] = (now, answer)
-        return answer, len(items), False
+        return answer, False
 
     def _apply(self, webhook_id: str, items: list[dict[str, Any]]) -> _Answer:
         errors = []

@@ -109,6 +109,17 @@ async def test_the_same_content_keeps_its_webhook_id_and_is_applied_once(
     assert len(receiver.history) == 3
 
 
+async def test_after_the_dedup_window_the_same_content_is_applied_again(
+    secret: str, connect_to: ConnectTo
+) -> None:
+    with fake.FakeReceiver(secret, dedup_seconds=0.0) as forgetful:
+        adapter = connect_to(forgetful.url, secret)
+        for _ in range(2):
+            assert await adapter.push(THREE) == ok(1, 2, 3)
+        assert [call.duplicate for call in forgetful.pushes()] == [False, False]
+        assert len(forgetful.history) == 6
+
+
 async def test_250_updates_go_in_three_messages_of_at_most_100(
     adapter: WebhookAdapter, receiver: fake.FakeReceiver
 ) -> None:
@@ -144,7 +155,7 @@ async def test_429_is_throttled_with_retry_after_seconds(
         assert caught.value.retry_after == 7
     assert receiver.quantities == {}
     assert await adapter.push(THREE) == ok(1, 2, 3)
-    assert [call.status for call in receiver.pushes()] == [429, 429, 200]
+    assert [(call.status, call.count) for call in receiver.pushes()] == [(429, 3)] * 2 + [(200, 3)]
 
 
 async def test_429_with_an_http_date_or_nothing(
