@@ -78,6 +78,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         db_max_overflow=60,
         hold_sweep_seconds=3600.0,
         backorder_sweep_seconds=3600.0,
+        # Tests run channel sync's steps themselves; the app's own ticks would race them.
+        sync_tick_seconds=3600.0,
+        channel_sweep_seconds=3600.0,
     )
 
 

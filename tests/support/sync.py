@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from integrations.registry import partner_for
 from sqlalchemy import text
 
 from oms.db.models import Channel, ChannelFeedLocation, ChannelListing, ChannelSync, Location, Sku
+from oms.domain.channel_sync import Partner
+from oms.sync.services.dispatch import dispatch
+from oms.sync.services.push import PassReport, SyncTiming, sync_channel
+from oms.sync.services.sweep import ingest_recent_orders
 from tests.support.world import World
 
 
@@ -82,3 +89,45 @@ async def listing_row(world: World, listing_id: int) -> dict[str, Any]:
             .one()
         )
         return dict(row)
+
+
+def new_secret() -> str:
+    """A fresh Standard Webhooks secret (``whsec_`` + base64 of 32 random bytes)."""
+    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+
+
+# Fast timings for tests: a pass gives up new calls after 5 s; a lease lasts 30 s.
+TEST_TIMING = SyncTiming(
+    pass_seconds=5.0, lease_seconds=30.0, window_seconds=0.0, timeout_seconds=2.0
+)
+
+
+async def run_sync(
+    world: World,
+    channel: Channel,
+    *,
+    timing: SyncTiming = TEST_TIMING,
+    partners: Callable[[str], Partner] = partner_for,
+) -> PassReport:
+    """One dispatcher tick, then a pass of ``channel`` (what the worker does each tick)."""
+    await dispatch(world.sessionmaker, window_seconds=timing.window_seconds)
+    return await sync_channel(
+        world.sessionmaker,
+        channel.code,
+        partners=partners,
+        ingest_recent=ingest_recent_orders,
+        timing=timing,
+    )
+
+
+async def due_now(world: World, channel: Channel) -> None:
+    """Skip the backoff and any pause (as if their time had passed)."""
+    async with world.sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE channel_listing SET next_attempt_at = now() WHERE channel_id = :c"),
+            {"c": channel.id},
+        )
+        await session.execute(
+            text("UPDATE channel_sync SET paused_until = NULL WHERE channel_id = :c"),
+            {"c": channel.id},
+        )

@@ -44,7 +44,8 @@ def publishable(sellable_by_location: Iterable[int], policy: QuantityPolicy) -> 
 
 class QuantityUpdate(msgspec.Struct, frozen=True, kw_only=True):
     """One quantity to publish. ``previous`` is what we last published there (None: never),
-    for partners with compare-and-swap; ``key`` is stable for retries of the same value."""
+    or what the partner showed when we read it: partners with compare-and-swap apply the
+    update only if they still show it."""
 
     listing_id: int
     sku: str  # the partner's SKU
@@ -132,6 +133,9 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
     api_version: str | None
     credentials: str | None  # the value of the channel's credentials_env, if any
     timeout_seconds: float = 10.0
+    # Partner location id -> our location code, for pickups in orders the adapter reads
+    # (``orders_updated_since``), as ``InboundFormat.read_order`` takes them.
+    stores: Mapping[str, str] = {}
 
 
 # --- Inbound: partner deliveries -------------------------------------------------------
