@@ -27,6 +27,7 @@ class SyncedChannel:
     enabled: bool
     paused_until: datetime | None  # the partner asked us to wait until then
     now: datetime  # the database's clock when read
+    stores: dict[str, str]  # partner location id -> our location code
 
     @property
     def paused(self) -> bool:
@@ -41,13 +42,18 @@ class SyncedChannel:
             api_version=self.api_version,
             credentials=secret or None,
             timeout_seconds=timeout_seconds,
+            stores=self.stores,
         )
 
 
 _READ = text(
     """
     SELECT c.id, c.code, cs.adapter, cs.partner_url, cs.api_version, cs.credentials_env,
-           cs.enabled, cs.paused_until, now() AS now
+           cs.enabled, cs.paused_until, now() AS now,
+           COALESCE((SELECT jsonb_object_agg(f.partner_location_id, loc.code)
+                       FROM channel_feed_location f JOIN location loc ON loc.id = f.location_id
+                      WHERE f.channel_id = c.id AND f.partner_location_id IS NOT NULL),
+                    '{}'::jsonb) AS stores
       FROM channel c JOIN channel_sync cs ON cs.channel_id = c.id
      WHERE c.code = :code
     """
