@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from integrations.shopify.inbound import ShopifyInbound
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +37,9 @@ def partners() -> Callable[[str], Partner]:
         registry.partner_for("webhook")
     except (ImportError, AttributeError):
         registry.PARTNERS.setdefault("webhook", webhook.PARTNER)
+        registry.PARTNERS.setdefault(
+            "shopify", Partner(name="shopify", connect=None, inbound=ShopifyInbound())
+        )
     return registry.partner_for
 
 

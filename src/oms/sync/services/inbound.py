@@ -144,8 +144,9 @@ def _check_storable(delivery: Delivery) -> None:
         raise InvalidInput(f"the delivery id must be 1 to {MAX_DELIVERY_ID} characters")
     if delivery.delivery_id.startswith(SWEEP_PREFIX) or delivery.topic == SWEEP_TOPIC:
         raise InvalidInput("delivery ids starting 'sweep:' and the topic 'sweep' are reserved")
-    if not 0 < len(delivery.topic) <= MAX_TOPIC:
-        raise InvalidInput(f"the topic must be 1 to {MAX_TOPIC} characters")
+    # An empty topic is kept: reading the event then says what is wrong with it.
+    if len(delivery.topic) > MAX_TOPIC:
+        raise InvalidInput(f"the topic must be at most {MAX_TOPIC} characters")
     texts = [delivery.delivery_id, delivery.topic, *delivery.headers, *delivery.headers.values()]
     if any("\x00" in value for value in texts):
         raise InvalidInput("the delivery's id, topic and headers must not contain NUL")

@@ -49,7 +49,11 @@ PARTNER_ERRORS = (PartnerThrottled, PartnerUnavailable, PartnerConfigError)
 _SYNCED = text(
     """
     SELECT c.id, c.code, cs.adapter, cs.partner_url, cs.api_version, cs.credentials_env,
-           cs.swept_until, now() AS now
+           cs.swept_until, now() AS now,
+           COALESCE((SELECT jsonb_object_agg(f.partner_location_id, loc.code)
+                       FROM channel_feed_location f JOIN location loc ON loc.id = f.location_id
+                      WHERE f.channel_id = c.id AND f.partner_location_id IS NOT NULL),
+                    '{}'::jsonb) AS stores
       FROM channel c JOIN channel_sync cs ON cs.channel_id = c.id
      WHERE cs.enabled
      ORDER BY c.code
@@ -97,6 +101,8 @@ async def sweep_channel_orders(
             api_version=channel.api_version,
             credentials=secret or None,
             timeout_seconds=timeout_seconds,
+            # Pickups in the orders it lists name partner locations: these are our stores.
+            stores=channel.stores,
         )
         try:
             adapter: ChannelAdapter = partners(channel.adapter).connect(connection)
