@@ -8,16 +8,22 @@ listing's row (what we recorded).
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from integrations.webhook.fake import FakeReceiver
 from sqlalchemy import text
 
-from integrations.webhook.fake import FakeReceiver
+from oms.config import Settings
 from oms.db.models import Channel, Location, Sku
 from oms.domain.stock import MovementKind
 from oms.inventory.ledger.writers import Source, add_on_hand
+from oms.sync.services.dispatch import dispatch
 from tests.support.sync import (
     TEST_TIMING,
     due_now,
@@ -40,7 +46,7 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeReceiver]:
         yield fake
 
 
-async def webhook_channel(world: World, receiver: FakeReceiver, **policy: int) -> Channel:
+async def webhook_channel(world: World, receiver: FakeReceiver, **policy: Any) -> Channel:
     return await synced_channel(
         world, adapter="webhook", partner_url=receiver.url, credentials_env=SECRET_ENV, **policy
     )
@@ -68,7 +74,7 @@ async def test_publishes_with_the_policy_and_then_only_changes(
 
     # a: (10 + 7 - 2) - 1 = 14 -> 50% = 7; b: 3 - 1 = 2 -> 50% = 1
     assert receiver.quantities == {(a.code, None): 7, (b.code, None): 1}
-    assert report.pushed == 2 and report.calls == 1
+    assert (report.pushed, report.calls) == (2, 1)
     row = await listing_row(world, la)
     assert (row["published_qty"], row["pending_since"], row["pending_seq"]) == (
         7,
@@ -150,21 +156,25 @@ async def test_throttled_waits_for_retry_after_then_converges(
     receiver.throttle_next(3, retry_after="1")
 
     report = await run_sync(world, channel)
-    assert report.throttled and receiver.quantities == {}
+    assert report.throttled
+    assert receiver.quantities == {}
     throttled_at = receiver.calls[-1].at
     # Paused: the next ticks do not call the partner until Retry-After has passed.
     for _ in range(3):
         await run_sync(world, channel)
     assert len(receiver.calls) == 1
     row = await listing_row(world, listing_id)
-    assert row["attempts"] == 0 and row["lease_token"] is None  # a throttle is no failure
+    assert (row["attempts"], row["lease_token"]) == (0, None)  # a throttle is no failure
 
     deadline = time.monotonic() + 10
     while receiver.quantities != {(sku.code, None): 4} and time.monotonic() < deadline:
         await run_sync(world, channel)
         await asyncio.sleep(0.2)
     assert receiver.quantities == {(sku.code, None): 4}
-    gaps = [(b.at - a.at).total_seconds() for a, b in zip(receiver.calls, receiver.calls[1:])]
+    gaps = [
+        (b.at - a.at).total_seconds()
+        for a, b in zip(receiver.calls, receiver.calls[1:], strict=False)
+    ]
     assert all(gap >= 0.95 for gap in gaps), gaps  # every 429 waited its second
     assert receiver.calls[1].at > throttled_at
 
@@ -179,9 +189,11 @@ async def test_partner_down_backs_off_per_listing_then_converges(
     receiver.fail_next(2, status=503)
 
     report = await run_sync(world, channel)
-    assert report.failed == 1 and report.errors
+    assert report.failed == 1
+    assert report.errors
     row = await listing_row(world, listing_id)
-    assert row["attempts"] == 1 and row["last_error"] and row["published_qty"] is None
+    assert (row["attempts"], row["published_qty"]) == (1, None)
+    assert row["last_error"]
     async with world.sessionmaker() as session:
         waits = await session.scalar(
             text("SELECT next_attempt_at > now() FROM channel_listing WHERE id = :id"),
@@ -233,7 +245,8 @@ async def test_one_refused_item_does_not_block_the_others(
     assert receiver.quantities == {(good.code, None): 3}
     assert (await listing_row(world, good_id))["published_qty"] == 3
     bad_row = await listing_row(world, bad_id)
-    assert "unknown item" in bad_row["last_error"] and bad_row["published_qty"] is None
+    assert "unknown item" in bad_row["last_error"]
+    assert bad_row["published_qty"] is None
     status = await world.client.get(
         f"/channels/{channel.code}/sync/status", headers=await world.token("admin")
     )
@@ -274,3 +287,81 @@ async def test_an_inactive_sku_or_channel_publishes_zero(
     assert response.status_code == 200, response.text
     await run_sync(world, channel)
     assert receiver.quantities == {(sku.code, None): 0}
+
+
+async def test_per_location_channel_publishes_each_store_to_its_partner_location(
+    world: World, receiver: FakeReceiver
+) -> None:
+    north, south, warehouse = await world.location(), await world.location(), await world.location()
+    sku = await world.sku()
+    await world.stock(sku, north, 6)
+    await world.stock(sku, south, 9, safety_stock=4)
+    await world.stock(sku, warehouse, 100)  # feeds nothing: not a feeding location
+    channel = await synced_channel(
+        world,
+        adapter="webhook",
+        partner_url=receiver.url,
+        credentials_env=SECRET_ENV,
+        per_location=True,
+        feeds=[(north, "P-NORTH"), (south, "P-SOUTH")],
+        zero_at_or_below=1,
+    )
+    for store, partner in ((north, "P-NORTH"), (south, "P-SOUTH")):
+        await listing(world, channel, sku, location=store, partner_location_id=partner)
+
+    await run_sync(world, channel)
+    assert receiver.quantities == {(sku.code, "P-NORTH"): 6, (sku.code, "P-SOUTH"): 5}
+
+    await change(world, sku, south, -4)  # 1 left over safety stock: at the threshold -> 0
+    await run_sync(world, channel)
+    assert receiver.quantities == {(sku.code, "P-NORTH"): 6, (sku.code, "P-SOUTH"): 0}
+    assert [s.location for s in receiver.history[2:]] == ["P-SOUTH"]  # north untouched
+
+
+async def test_a_killed_worker_loses_nothing_and_pushes_no_stale_value(
+    world: World, receiver: FakeReceiver, settings: Settings
+) -> None:
+    store, sku = await world.location(), await world.sku()
+    await world.stock(sku, store, 5)
+    channel = await webhook_channel(world, receiver)
+    listing_id = await listing(world, channel, sku)
+    await dispatch(world.sessionmaker, window_seconds=0.0)
+    receiver.delay_seconds = 2.0  # the push is in flight when the worker dies
+    assert settings.database_url is not None
+    worker = subprocess.Popen(  # noqa: ASYNC220  # killed below, never awaited
+        [
+            sys.executable,
+            "-m",
+            "tests.support.sync_pass_process",
+            settings.database_url,
+            channel.code,
+            "3",
+        ],
+        env={**os.environ},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while (await listing_row(world, listing_id))["lease_token"] is None:
+            assert time.monotonic() < deadline
+            assert worker.poll() is None
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+
+    row = await listing_row(world, listing_id)
+    assert row["published_qty"] is None
+    assert row["pending_seq"] > row["synced_seq"]  # still pending: not lost
+    receiver.delay_seconds = 0.0
+    await change(world, sku, store, -1)  # sold meanwhile: 5 is stale now
+    report = await run_sync(world, channel)
+    assert report.calls == 0  # the dead worker's lease still holds: nobody pushes twice
+
+    await asyncio.sleep(3.2)  # the lease runs out
+    await run_sync(world, channel)
+    assert receiver.quantities == {(sku.code, None): 4}
+    pushed = [s.quantity for s in receiver.history]
+    assert pushed[-1] == 4
+    assert 5 not in pushed[pushed.index(4) :], pushed
+    assert (await listing_row(world, listing_id))["published_qty"] == 4
