@@ -31,10 +31,15 @@ _FOLD = text(
                         FOR UPDATE SKIP LOCKED)
         RETURNING sku_id, location_id
     ), touched AS (
-        SELECT DISTINCT l.id
-          FROM taken t
-          JOIN channel_listing l ON l.sku_id = t.sku_id
-         WHERE t.location_id IS NULL OR l.location_id IS NULL OR l.location_id = t.location_id
+        -- Locked in id order, as every multi-row write of listings does: no deadlocks.
+        SELECT l.id FROM channel_listing l
+         WHERE l.id IN (SELECT l2.id
+                          FROM taken t
+                          JOIN channel_listing l2 ON l2.sku_id = t.sku_id
+                         WHERE t.location_id IS NULL OR l2.location_id IS NULL
+                            OR l2.location_id = t.location_id)
+         ORDER BY l.id
+           FOR UPDATE
     ), bumped AS (
         UPDATE channel_listing l
            SET pending_seq = l.pending_seq + 1,

@@ -53,11 +53,17 @@ _CLAIM = text(
 )
 
 _RELEASE = """lease_until = NULL, lease_token = NULL, updated_at = now()"""
+# Every multi-row write of listings locks them in id order first (the dispatcher's fold
+# too), so two such statements never deadlock.
+_LOCK_IN_ORDER = """WITH locked AS (
+        SELECT id FROM channel_listing WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id
+           FOR UPDATE)"""
 
 # Published (or found equal, ``pushed`` false): synced up to the claimed sequence. A change
 # that arrived meanwhile bumped pending_seq past it, so the listing stays pending.
 _RECORD_SYNCED = text(
     f"""
+    {_LOCK_IN_ORDER}
     UPDATE channel_listing l
        SET published_qty = u.quantity,
            pushed_at = CASE WHEN u.pushed THEN now() ELSE l.pushed_at END,
@@ -66,18 +72,19 @@ _RECORD_SYNCED = text(
            attempts = 0, last_error = NULL, force_push = false, {_RELEASE}
       FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[]), CAST(:quantities AS int[]),
                   CAST(:pushed AS boolean[])) AS u(id, seq, quantity, pushed)
-     WHERE l.id = u.id AND l.lease_token = :token
+     WHERE l.id = u.id AND l.id IN (SELECT id FROM locked) AND l.lease_token = :token
     """
 )
 
 _RECORD_FAILED = text(
     f"""
+    {_LOCK_IN_ORDER}
     UPDATE channel_listing l
        SET attempts = l.attempts + 1, last_error = u.error,
            next_attempt_at = now() + make_interval(secs => u.delay), {_RELEASE}
       FROM unnest(CAST(:ids AS bigint[]), CAST(:errors AS text[]),
                   CAST(:delays AS float8[])) AS u(id, error, delay)
-     WHERE l.id = u.id AND l.lease_token = :token
+     WHERE l.id = u.id AND l.id IN (SELECT id FROM locked) AND l.lease_token = :token
     """
 )
 
