@@ -25,6 +25,7 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from integrations.webhook.fake import FakeReceiver
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,6 +40,7 @@ from oms.outbox.messages import (
     MAINTENANCE_QUEUE,
     NOTIFICATIONS_QUEUE,
     SYNC_DISPATCH_QUEUE,
+    DispatchSync,
     ExpireHolds,
     channel_sync_queue,
 )
@@ -47,6 +49,7 @@ from oms.worker.actors import JobDatabase, register_actors
 from oms.worker.broker import (
     BrokerNotConfigured,
     SharedAsyncIO,
+    enqueue_blocking,
     ensure_async_support,
     jobs_in_process,
     make_broker,
@@ -55,6 +58,7 @@ from oms.worker.outbox import OutboxRelay
 from oms.worker.processes import run_scheduler_process, run_worker, scheduler_main
 from oms.worker.runtime import JobRuntime
 from tests.support.outbox import drain, isolated_database
+from tests.support.sync import listing, new_secret, synced_channel
 from tests.support.world import World
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -347,6 +351,16 @@ def _rabbitmq_unavailable() -> str | None:
     return None
 
 
+# Every queue the actors declare.
+ALL_QUEUES = (
+    MAINTENANCE_QUEUE,
+    NOTIFICATIONS_QUEUE,
+    SYNC_DISPATCH_QUEUE,
+    CHANNEL_EVENTS_QUEUE,
+    *(channel_sync_queue(adapter) for adapter in ADAPTERS),
+)
+
+
 class RealBroker(msgspec.Struct):
     url: str
     prefix: str
@@ -369,7 +383,7 @@ class RealBroker(msgspec.Struct):
             connection = pika.BlockingConnection(pika.URLParameters(self.url))
             try:
                 channel = connection.channel()
-                for queue in (MAINTENANCE_QUEUE, NOTIFICATIONS_QUEUE):
+                for queue in ALL_QUEUES:
                     for suffix in ("", ".DQ", ".XQ"):
                         channel.queue_delete(self.prefix + queue + suffix)
             finally:
@@ -404,16 +418,7 @@ async def test_relay_worker_actor_round_trip_on_a_real_broker(
     register_actors(
         consumer, JobDatabase(settings, url=settings.database_url), queue_prefix=real_broker.prefix
     )
-    assert consumer.get_declared_queues() == {
-        real_broker.prefix + queue
-        for queue in (
-            MAINTENANCE_QUEUE,
-            NOTIFICATIONS_QUEUE,
-            SYNC_DISPATCH_QUEUE,
-            CHANNEL_EVENTS_QUEUE,
-            *(channel_sync_queue(adapter) for adapter in ADAPTERS),
-        )
-    }
+    assert consumer.get_declared_queues() == {real_broker.prefix + q for q in ALL_QUEUES}
     hold_id = await expired_hold(sm, world)
     worker = dramatiq.Worker(consumer, worker_threads=2, worker_timeout=100)
     worker.start()
@@ -434,3 +439,51 @@ async def test_relay_worker_actor_round_trip_on_a_real_broker(
         )
     assert pending == 0
     await world.assert_audit_clean()
+
+
+async def test_channel_sync_runs_through_a_real_broker(
+    real_broker: RealBroker,
+    jobs_db: tuple[Settings, AsyncEngine, async_sessionmaker[AsyncSession], World],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dispatcher tick goes through the broker, starts the partner's pass on its own
+    queue, and the pass publishes to the partner (a real receiver on 127.0.0.1)."""
+    settings, _, _, world = jobs_db
+    settings = msgspec.structs.replace(settings, broker_url=real_broker.url)
+    secret = new_secret()
+    monkeypatch.setenv("SYNC_BROKER_TEST_SECRET", secret)
+    store, sku = await world.location(), await world.sku()
+    await world.stock(sku, store, 12)
+    with FakeReceiver(secret) as receiver:
+        channel = await synced_channel(
+            world,
+            adapter="webhook",
+            partner_url=receiver.url,
+            credentials_env="SYNC_BROKER_TEST_SECRET",
+            buffer=2,
+        )
+        await listing(world, channel, sku)
+        consumer = make_broker(settings, **real_broker.options)
+        register_actors(
+            consumer,
+            JobDatabase(settings, url=settings.database_url),
+            queue_prefix=real_broker.prefix,
+        )
+        worker = dramatiq.Worker(consumer, worker_threads=2, worker_timeout=100)
+        worker.start()
+        try:
+            tick: dramatiq.Message[Any] = dramatiq.Message(
+                queue_name=real_broker.prefix + SYNC_DISPATCH_QUEUE,
+                actor_name=DispatchSync.actor_name,
+                args=(),
+                kwargs={},
+                options={},
+            )
+            await asyncio.to_thread(enqueue_blocking, consumer, tick)
+            deadline = time.monotonic() + 30
+            while receiver.quantities != {(sku.code, None): 10}:
+                assert time.monotonic() < deadline, receiver.calls
+                await asyncio.sleep(0.1)
+        finally:
+            await asyncio.to_thread(worker.stop, 10_000)
+            consumer.close()
