@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from integrations.shopify.fake import FakeShopify
 
 from integrations.shopify import signing
 
@@ -38,3 +41,55 @@ def delivery_headers(
         "X-Shopify-Triggered-At": "2026-11-20T10:14:33.000000000Z",
         "Content-Type": "application/json",
     }
+
+
+SET_QUANTITIES = """
+mutation SetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }
+    userErrors { code field message }
+  }
+}
+"""
+
+
+def set_input(
+    *entries: tuple[str, str, int, int | None], reason: str = "correction"
+) -> dict[str, Any]:
+    """An InventorySetQuantitiesInput of ``(item, location, quantity, changeFrom)`` entries."""
+    return {
+        "name": "available",
+        "reason": reason,
+        "referenceDocumentUri": "gid://oms/Test/1",
+        "quantities": [
+            {
+                "inventoryItemId": item,
+                "locationId": location,
+                "quantity": quantity,
+                "changeFromQuantity": change_from,
+            }
+            for item, location, quantity, change_from in entries
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A fake shop and what was seeded into it: two locations, two SKUs, 5 scarves at
+    Deansgate."""
+
+    shop: FakeShopify
+    deansgate: str  # location GIDs
+    warehouse: str
+    scarf: str  # inventory item GIDs
+    beanie: str
+
+
+def seed(shop: FakeShopify) -> Seeded:
+    """Seed ``shop`` (started) with the fixture's locations, variants and stock."""
+    deansgate = shop.add_location("Deansgate")
+    warehouse = shop.add_location("Warehouse")
+    scarf = shop.add_variant("SCARF-RED", price="19.99", title="Merino Scarf")
+    beanie = shop.add_variant("BEANIE-GREY", price="34.99", title="Wool Beanie")
+    shop.set_quantity(scarf, deansgate, 5)
+    return Seeded(shop, deansgate, warehouse, scarf, beanie)
