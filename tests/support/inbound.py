@@ -4,6 +4,7 @@ signed deliveries, and reading back what the service stored and did."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import uuid
@@ -31,15 +32,14 @@ T0 = datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
 
 
 def partners() -> Callable[[str], Partner]:
-    """The service's partner registry (with the generic webhook partner plugged in directly
-    while the registry cannot load every adapter yet)."""
-    try:
+    """The service's partner registry, with the partners' inbound sides plugged in directly
+    where the registry cannot load an adapter yet (no effect once it can)."""
+    with contextlib.suppress(ImportError, AttributeError):
         registry.partner_for("webhook")
-    except (ImportError, AttributeError):
-        registry.PARTNERS.setdefault("webhook", webhook.PARTNER)
-        registry.PARTNERS.setdefault(
-            "shopify", Partner(name="shopify", connect=None, inbound=ShopifyInbound())
-        )
+    registry.PARTNERS.setdefault("webhook", webhook.PARTNER)
+    registry.PARTNERS.setdefault(
+        "shopify", Partner(name="shopify", connect=None, inbound=ShopifyInbound())
+    )
     return registry.partner_for
 
 
