@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 from sqlalchemy import text
@@ -50,6 +51,7 @@ from oms.orders.services.changes import cancel, edit
 from oms.orders.services.placement import place
 from oms.orders.services.queries import get_order_out
 
+T = TypeVar("T")
 Outcome = Literal["placed", "updated", "recorded", "cancelled", "stale", "rejected"]
 # Outcomes that changed nothing here: the event is "ignored", not "applied".
 UNCHANGED: frozenset[str] = frozenset({"stale"})
@@ -183,7 +185,7 @@ def _order_in(channel_code: str, order: PartnerOrder) -> OrderIn:
         raise _Rejected(f"not a valid order: {exc}") from None
 
 
-async def _refused_as_rejection(call: Any) -> Any:
+async def _refused_as_rejection(call: Awaitable[T]) -> T:
     """Await an orders service call; what it refuses (DomainError) rejects the version,
     except contended stock, which a later retry of the job may well get."""
     try:
