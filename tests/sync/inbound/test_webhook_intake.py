@@ -23,6 +23,7 @@ from tests.support.inbound import (
     stored_events,
     synced_channel,
 )
+from tests.support.pages import read_all_pages
 from tests.support.world import World
 
 
@@ -104,6 +105,16 @@ async def test_one_order_under_three_delivery_ids_is_placed_once(
     assert sorted(states) == ["applied", "ignored", "ignored"]
     assert len(await orders_for(world.sessionmaker, shop.channel.id, external_id)) == 1
     assert (await world.level(shop.tee, shop.location))["reserved"] == 1
+    # The event list shows each delivery once, newest first, page by page, and filters.
+    admin = await world.token("admin")
+    path = f"/channels/{shop.channel.code}/events"
+    listed = await read_all_pages(world.client, path, admin, 2)
+    assert [e["id"] for e in listed] == [e["id"] for e in reversed(events)]
+    [placed] = [e for e in listed if e["state"] == "applied"]
+    assert (placed["outcome"], placed["external_order_id"]) == ("placed", external_id)
+    ignored = await read_all_pages(world.client, path, admin, 1, state="ignored")
+    assert [e["outcome"] for e in ignored] == ["stale", "stale"]
+    assert all(e["order_id"] == placed["order_id"] for e in ignored)
 
 
 async def _refused(
