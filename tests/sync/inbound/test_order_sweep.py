@@ -75,7 +75,7 @@ async def test_the_sweep_takes_in_an_order_whose_webhook_never_came_once(
     assert [(line["sku"], line["quantity"]) for line in order["lines"]] == [(shop.tee.code, 2)]
     [event] = await stored_events(world.sessionmaker, shop.channel.id)
     assert (event["topic"], event["state"], event["outcome"]) == ("sweep", "applied", "placed")
-    assert event["delivery_id"] == f"sweep:{external_id}:{at.isoformat()}"
+    assert event["delivery_id"] == f"sweep:{at.isoformat()}:{external_id}"
     swept = await _swept_until(world, shop)
     assert swept is not None
     assert swept >= started - timedelta(seconds=5)

@@ -228,3 +228,22 @@ async def test_concurrent_runs_over_one_order_place_it_once(
     assert sorted(states) == ["applied", "ignored", "ignored"]
     assert len(await orders_for(world.sessionmaker, shop.channel.id, external_id)) == 1
     assert (await world.level(shop.tee, shop.location))["reserved"] == 1
+
+
+async def test_a_cancellation_stamped_in_the_same_second_as_the_order_still_cancels_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = await stocked_shop(world, monkeypatch)
+    external_id = new_external_id()
+    created = order_event("order.created", external_id, [(shop.tee, 1)], version=3)
+    await _deliver(world, shop, created)
+
+    event = await _deliver(
+        world, shop, order_event("order.cancelled", external_id, [(shop.tee, 1)], version=3)
+    )
+
+    assert (event["state"], event["outcome"]) == ("applied", "cancelled")
+    assert (await _order(world, shop, external_id))["status"] == "cancelled"
+    replayed = await _deliver(world, shop, created)  # the same create again: still cancelled
+    assert (replayed["state"], replayed["outcome"]) == ("ignored", "stale")
+    assert (await world.level(shop.tee, shop.location))["reserved"] == 0

@@ -6,7 +6,8 @@ version goes through one guard: ``channel_order`` keeps, per (channel, external 
 newest partner version applied (``partner_updated_at``). Its row is created race-free
 (``INSERT ... ON CONFLICT DO NOTHING``, then ``SELECT ... FOR UPDATE``), so two workers
 taking in versions of one order queue behind each other, and a version that is not newer
-than the stored one changes nothing (``stale``).
+than the stored one changes nothing (``stale``). Partners stamp versions to the second:
+at a tie, a cancellation still counts as newer than a version that was not cancelled.
 
 What a newer version does:
 
@@ -129,7 +130,7 @@ async def ingest_partner_order(
             await conn.execute(_CREATE_ROW, {**key, "never": _NEVER})
             row = (await conn.execute(_LOCK_ROW, key)).one()
             known = row.order_id
-            if order.updated_at <= row.partner_updated_at:
+            if not _newer(order, row):
                 return Ingested("stale", row.order_id, _stale_note(order, row))
             done = await _apply_newer(session, channel_code, order, row)
             await conn.execute(
@@ -144,6 +145,15 @@ async def ingest_partner_order(
             return done
     except _Rejected as exc:
         return Ingested("rejected", known, str(exc))
+
+
+def _newer(order: PartnerOrder, row: Any) -> bool:
+    """Whether ``order`` is a newer version than the one recorded. Partners stamp versions
+    to the second, so a cancellation in the same second as the version before it would
+    tie: a cancellation wins a tie (it is final; nothing the partner does comes after)."""
+    if order.updated_at != row.partner_updated_at:
+        return bool(order.updated_at > row.partner_updated_at)
+    return order.cancelled and not row.cancelled
 
 
 def _stale_note(order: PartnerOrder, row: Any) -> str:

@@ -2,8 +2,8 @@
 version a webhook never brought (a lost delivery, an endpoint that was down for hours).
 
 Each order the partner lists is stored as an event of its own (topic ``sweep``, delivery
-id ``sweep:<external id>:<partner version>``) through the same deduplicated insert as a
-webhook, and applied at once; applying is idempotent on (channel, order) with a version
+id ``sweep:<partner version>[:cancelled]:<external id>``) through the same deduplicated
+insert as a webhook, and applied at once; applying is idempotent on (channel, order) with a version
 guard, so an order a webhook already brought ends ``ignored`` as stale. The sweep asks
 from its high-water mark (``channel_sync.swept_until``) minus an overlap, for clock skew
 between us and the partner and for orders changed while the last sweep ran; a partner
@@ -146,9 +146,11 @@ async def ingest_recent_orders(
 
 def sweep_delivery_id(order: PartnerOrder) -> str:
     """The synthetic delivery id of one partner version: the same version found by two
-    sweeps is stored once."""
-    delivery_id = f"{SWEEP_PREFIX}{order.external_id}:{order.updated_at.isoformat()}"
-    return delivery_id[:MAX_DELIVERY_ID]
+    sweeps is stored once. A cancellation stamped in the same second as the version before
+    it is another version (see ``partner_orders``), so it gets an id of its own."""
+    version = order.updated_at.isoformat() + (":cancelled" if order.cancelled else "")
+    # The external id goes last: an over-long one is cut, never the version.
+    return f"{SWEEP_PREFIX}{version}:{order.external_id}"[:MAX_DELIVERY_ID]
 
 
 async def _take_in(
