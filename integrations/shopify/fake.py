@@ -31,7 +31,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -266,7 +266,7 @@ class FakeShopify:
             if self._out_of_order > 0:
                 self._out_of_order -= 1
                 later = copy.deepcopy(order)
-                later["updated_at"] = _one_second_after(order["updated_at"])
+                later["updated_at"] = fake_orders.later_than(order["updated_at"])
                 later["tags"] = "reviewed"
                 self.state.orders[order["id"]] = later
                 batch.insert(0, self._pending("orders/updated", later))
@@ -398,7 +398,3 @@ class FakeShopify:
             call = Call(datetime.now(UTC), operation, count, throttled, answer.status)
             self._calls.append(call)
         return answer
-
-
-def _one_second_after(stamp: str) -> str:
-    return (datetime.fromisoformat(stamp) + timedelta(seconds=1)).isoformat()

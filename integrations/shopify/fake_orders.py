@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -119,7 +120,7 @@ def new_order(
 
 def cancelled(order: dict[str, Any], reason: str) -> dict[str, Any]:
     """``order`` cancelled now, its lines restocked (nothing left on them)."""
-    stamp = now_iso()
+    stamp = later_than(order["updated_at"])
     changed = copy.deepcopy(order)
     changed |= {
         "cancelled_at": stamp,
@@ -134,3 +135,11 @@ def cancelled(order: dict[str, Any], reason: str) -> dict[str, Any]:
         line["current_quantity"] = 0
         line["fulfillable_quantity"] = 0
     return changed
+
+
+def later_than(stamp: str) -> str:
+    """Now, or one second after ``stamp`` if that is later: Shopify's times have whole
+    seconds, and each version of an order must read as newer than the one before."""
+    previous = datetime.fromisoformat(stamp)
+    now = datetime.now(UTC).replace(microsecond=0)
+    return max(now, previous + timedelta(seconds=1)).isoformat()

@@ -10,6 +10,7 @@ from typing import Any
 from integrations.shopify.fake import FakeShopify
 
 from integrations.shopify import signing
+from oms.domain.channel_sync import Connection, QuantityUpdate
 
 SAMPLES = Path(__file__).parents[2] / "integrations" / "shopify" / "samples"
 SECRET = "shpss_test_client_secret_0123456789"  # a test value
@@ -93,3 +94,36 @@ def seed(shop: FakeShopify) -> Seeded:
     beanie = shop.add_variant("BEANIE-GREY", price="34.99", title="Wool Beanie")
     shop.set_quantity(scarf, deansgate, 5)
     return Seeded(shop, deansgate, warehouse, scarf, beanie)
+
+
+def connection_to(
+    shop: FakeShopify,
+    *,
+    token: str | None = None,
+    version: str | None = None,
+    timeout_seconds: float = 5.0,
+    stores: dict[str, str] | None = None,
+) -> Connection:
+    """A Shopify channel's connection to the fake ``shop`` (its token unless one is given)."""
+    return Connection(
+        channel="shopify-uk",
+        partner_url=shop.url,
+        api_version=version,
+        credentials=shop.access_token if token is None else token,
+        timeout_seconds=timeout_seconds,
+        stores=stores or {},
+    )
+
+
+def update(
+    listing_id: int, item: str | None, location: str | None, quantity: int, previous: int | None
+) -> QuantityUpdate:
+    """One quantity to push."""
+    return QuantityUpdate(
+        listing_id=listing_id,
+        sku=f"SKU-{listing_id}",
+        partner_item_id=item,
+        partner_location_id=location,
+        quantity=quantity,
+        previous=previous,
+    )
