@@ -17,6 +17,8 @@ from oms.inventory.controllers.stock import InventoryController
 from oms.inventory.controllers.transfers import TransferController
 from oms.orders.controllers import OrderController
 from oms.sync.controllers.events import ChannelEventController
+from oms.sync.controllers.listings import ListingController
+from oms.sync.controllers.settings import SyncSettingsController
 from oms.sync.controllers.status import SyncStatusController
 from oms.sync.controllers.webhooks import WebhookController
 from oms.system.controllers.admin import AdminController
@@ -32,6 +34,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     SkuController,
     ChannelController,
     SyncStatusController,
+    SyncSettingsController,
+    ListingController,
     OrderController,
     CustomerController,
     TrackingController,

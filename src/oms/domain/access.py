@@ -58,6 +58,7 @@ class Action(enum.Enum):
     UNLOCK_PICKUP_CODE = "unlock_pickup_code"  # after too many wrong codes, with a reason
     RETURN = "return"  # take a return in at a location
     READ_CUSTOMERS = "read_customers"
+    READ_LISTINGS = "read_listings"  # integration tokens: only their own channel's
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -101,9 +102,15 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.READ_CUSTOMERS,
         }
     ),
-    # A channel's machine client: holds, and its own channel's orders.
+    # A channel's machine client: holds, its own channel's orders and listings.
     Role.INTEGRATION: frozenset(
-        {Action.HOLD, Action.PLACE_ORDER, Action.READ_ORDERS, Action.CHANGE_ORDER}
+        {
+            Action.HOLD,
+            Action.PLACE_ORDER,
+            Action.READ_ORDERS,
+            Action.CHANGE_ORDER,
+            Action.READ_LISTINGS,
+        }
     ),
 }
 
@@ -204,6 +211,17 @@ def require_channel(principal: Principal, channel: str, *, to: str) -> None:
     """
     if not sees_channel(principal, channel):
         raise Forbidden(f"this token {to} only for channel {principal.channel_code!r}")
+
+
+def require_listings_reader(principal: Principal, channel: str) -> None:
+    """A channel's listings (the partner's ids, what we would publish now, the sync state):
+    admins, and the channel's own integration token, so a partner-side integration can
+    check its mapping and read the quantities meant for it. Store staff are refused (403);
+    another channel's token gets the 404 of a channel that does not exist, as for the
+    channel itself. Sync settings (our environment's variable names) stay admin only."""
+    require(principal, Action.READ_LISTINGS)
+    if not sees_channel(principal, channel):
+        raise NotFound(f"channel {channel!r} not found", channel=channel)
 
 
 def sees_hold(principal: Principal, *, placed_by: str) -> bool:

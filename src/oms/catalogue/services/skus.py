@@ -23,6 +23,7 @@ from oms.domain import gtin
 from oms.domain.access import Action, Principal, require
 from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import AlreadyExists, InvalidInput, InvalidState, NotFound
+from oms.outbox.stock_signals import signal_skus
 
 _CODE = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _LOCK_ITEM = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
@@ -203,6 +204,10 @@ async def update_sku(
         raise NotFound(f"SKU {code!r} not found", sku=code)
     if isinstance(data.barcodes, list):
         await _set_barcodes(session, sku.id, data.barcodes, replace=True)
+    if "active" in changes:
+        # An inactive SKU publishes 0 on every channel (and a reactivated one its stock
+        # again): tell channel sync, in this transaction, as a stock change would.
+        await signal_skus(session, [sku.id])
     return _sku_out(sku, (await _barcodes_of(session, [sku.id]))[sku.id])
 
 

@@ -69,6 +69,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         " issue.",
         "Read `detail`, correct the values and send again.",
     ),
+    "invalid_rows": (
+        "Some lines of a listings import are not valid (format, an unknown SKU, a location"
+        " the channel does not take, a listing asked for twice); `extra.rows` lists each"
+        " one by line number with its reason, `extra.invalid` counts them.",
+        "Fix every listed line and send the whole file again; nothing was written.",
+    ),
     "out_of_range": (
         "A quantity or amount would go beyond what can be stored.",
         "Send smaller numbers.",
