@@ -86,7 +86,7 @@ class SyncSettingsIn(Input, frozen=True):
     # The secret(s) partners sign their order webhooks with; without it the channel takes
     # no webhooks.
     webhook_secret_env: EnvName | None = None
-    policy: QuantityPolicyIn = QuantityPolicyIn()
+    policy: QuantityPolicyIn = msgspec.field(default_factory=QuantityPolicyIn)
     per_location: bool = False
     # Network channels: the partner location the one quantity goes to (Shopify: required).
     partner_location_id: PartnerId | None = None
