@@ -362,3 +362,45 @@ async def test_delete_a_listing(world: World) -> None:
         await world.client.delete(_url(channel, f"/{theirs}"), headers=admin)
     ).status_code == 404
     assert len(await listing_rows(world, other)) == 1
+
+
+async def test_an_import_over_5_mib_is_413_and_writes_nothing(world: World) -> None:
+    admin = await world.token("admin")
+    channel = await world.channel()
+    await put_settings(world, channel, admin, partner_location_id="P")
+    sku = await world.sku()
+    line = f"{sku.code}\n".encode()
+    body = b"sku\n" + line * (5 * 1024 * 1024 // len(line) + 1)
+    response = await world.client.post(
+        _url(channel, "/import"), content=body, headers=admin | {"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert await listing_rows(world, channel) == []
+
+
+async def test_creating_with_an_idempotency_key_answers_the_first_result_again(
+    world: World,
+) -> None:
+    admin = await world.token("admin")
+    channel = await world.channel()
+    await put_settings(world, channel, admin, partner_location_id="P")
+    sku = await world.sku()
+    headers = admin | {"Idempotency-Key": f"list-{sku.code}"}
+    first = await world.client.post(_url(channel), json={"sku": sku.code}, headers=headers)
+    again = await world.client.post(_url(channel), json={"sku": sku.code}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(await listing_rows(world, channel)) == 1
+    csv_headers = headers | {"Idempotency-Key": f"file-{sku.code}", "Content-Type": "text/csv"}
+    other = await world.sku()
+    file = f"sku\n{other.code}\n"
+    first_file = await world.client.post(
+        _url(channel, "/import"), content=file, headers=csv_headers
+    )
+    again_file = await world.client.post(
+        _url(channel, "/import"), content=file, headers=csv_headers
+    )
+    assert first_file.json() == again_file.json() == {"created": 1, "skipped": 0}
+    assert again_file.headers["Idempotent-Replayed"] == "true"
