@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from integrations.shopify.fake import FakeShopify
+from integrations.shopify.inbound import INBOUND
 
 from integrations.shopify import signing
+from oms.domain.channel_sync import InvalidDelivery
 from tests.support.shopify import SET_QUANTITIES, Seeded, seed, set_input
 
 VERSION = "2026-04"
@@ -348,6 +351,40 @@ def test_held_webhooks_wait_for_release_and_updated_may_come_first(seeded: Seede
         "orders/updated",
         "orders/create",
     ]
+
+
+def test_a_delayed_webhook_arrives_later_and_reads_as_our_order(seeded: Seeded) -> None:
+    s = seeded
+    received: list[tuple[dict[str, str], bytes]] = []
+    with _Receiver(received) as target:
+        s.shop.send_webhooks_to(target, "app-secret", when=0.3)
+        order = s.shop.sell("SCARF-RED", 2, "Deansgate", pickup=True)
+        time.sleep(0.1)
+        assert received == []
+        assert s.shop.wait_for_deliveries(5)
+    [(headers, body)] = received
+    delivery = INBOUND.verify(body, headers, ["app-secret"])
+    assert delivery.topic == "orders/create"
+    read = INBOUND.read_order(delivery.topic, body, {s.deansgate: "MAN-01"})
+    assert read is not None
+    assert read.external_id == str(order["id"])
+    assert read.order["deliveries"] == [{"method": "pickup", "location": "MAN-01"}]
+    assert read.order["lines"] == [
+        {"sku": "SCARF-RED", "quantity": 2, "unit_price": 1999, "currency": "GBP"}
+    ]
+    with pytest.raises(InvalidDelivery):
+        INBOUND.verify(body, headers, ["another-secret"])
+
+
+def test_a_refusing_receiver_gets_retries_with_the_same_webhook_id(seeded: Seeded) -> None:
+    s = seeded
+    s.shop.send_webhooks_to("http://127.0.0.1:9/nobody-listens", "app-secret")
+    s.shop.sell("SCARF-RED", 1)
+    assert s.shop.wait_for_deliveries(5)
+    attempts = s.shop.sent
+    assert len(attempts) == 3  # the first try and two retries
+    assert {attempt.webhook_id for attempt in attempts} == {attempts[0].webhook_id}
+    assert {attempt.status for attempt in attempts} == {None}
 
 
 def test_the_view_shows_quantities_per_sku_and_location(seeded: Seeded) -> None:
