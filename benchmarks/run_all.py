@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.bench_lookup",
     "benchmarks.bench_import",
     "benchmarks.bench_orders",
+    "benchmarks.bench_sync",
 )
 
 
