@@ -5,8 +5,9 @@ last published there (explicit null the first time), so a push never overwrites 
 Shopify sold that we have not heard of; Shopify answers CHANGE_FROM_QUANTITY_STALE and we
 report that item ``stale``. The mutation is atomic (any userError and nothing is
 applied), so the items it refused are reported and the rest are sent again. Every call
-carries an ``@idempotent`` key derived from its input: a retry of the same values after a
-time-out is not applied twice, and different values get a different key.
+carries an ``@idempotent`` key derived from its input and a ten-minute window: a retry of
+the same values after a time-out is not applied twice, and different values get a
+different key.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +49,12 @@ MAX_ORDER_PAGES = 200  # a runaway Link chain stops here (50,000 orders)
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 # A fixed namespace so the same input always derives the same idempotency key.
 KEY_NAMESPACE = uuid.UUID("6f1c3a52-8d0e-4c7b-9a41-2b5e7d90c4f8")
+# How long one input keeps its key. Long enough for the sync's retries after a time-out
+# (seconds to a few minutes), short enough that a later push which happens to repeat an
+# earlier one (5 -> 8, 8 -> 5, then 5 -> 8 again) is applied, not answered from Shopify's
+# memory of the first. A retry that crosses a window's edge is sent anew: harmless, as
+# changeFromQuantity refuses applying it twice.
+KEY_WINDOW_SECONDS = 600
 _VERSION = re.compile(r"^(\d{4}-\d{2}|unstable)$")
 
 
@@ -72,9 +80,15 @@ def connect(connection: Connection) -> ShopifyAdapter:
 class ShopifyAdapter:
     """A ChannelAdapter for one Shopify shop."""
 
-    def __init__(self, connection: Connection, client: ShopifyClient) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        client: ShopifyClient,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.connection = connection
         self.client = client
+        self.clock = clock  # seconds since the epoch; picks the idempotency key's window
 
     @property
     def batch_size(self) -> int:
@@ -150,7 +164,8 @@ class ShopifyAdapter:
             "quantities": [_quantity(updates[index]) for index in indexes],
         }
         data = await self.client.graphql(
-            queries.SET_QUANTITIES, {"input": payload, "key": idempotency_key(payload)}
+            queries.SET_QUANTITIES,
+            {"input": payload, "key": idempotency_key(payload, self.clock())},
         )
         errors = (data.get("inventorySetQuantities") or {}).get("userErrors") or []
         refused: dict[int, PushResult] = {}
@@ -242,10 +257,12 @@ class ShopifyAdapter:
         await self.client.http.aclose()
 
 
-def idempotency_key(payload: dict[str, Any]) -> str:
-    """A key that depends only on the mutation's input: the same values, the same key."""
+def idempotency_key(payload: dict[str, Any], now: float) -> str:
+    """A key that depends only on the mutation's input and the time window of ``now``: a
+    retry of the same values soon after reuses it, different values never share it."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return str(uuid.uuid5(KEY_NAMESPACE, canonical))
+    window = int(now // KEY_WINDOW_SECONDS)
+    return str(uuid.uuid5(KEY_NAMESPACE, f"{window}:{canonical}"))
 
 
 def _quantity(update: QuantityUpdate) -> dict[str, Any]:

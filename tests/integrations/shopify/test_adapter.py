@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from integrations.registry import partner_for
+from integrations.shopify.adapter import KEY_WINDOW_SECONDS
 from integrations.shopify.fake import FakeShopify
 
 from integrations.shopify import PARTNER, ShopifyAdapter, connect
@@ -106,12 +107,27 @@ async def test_a_retried_push_of_the_same_values_is_not_applied_twice(
     seeded: Seeded, adapter: ShopifyAdapter
 ) -> None:
     s = seeded
+    adapter.clock = lambda: 1_800_000_000.0
     push = [update(1, s.scarf, s.deansgate, 8, 5)]
     assert await adapter.push(push) == ok(1)
     s.shop.sell("SCARF-RED", 2, "Deansgate")  # 8 -> 6 between the call and its retry
+    adapter.clock = lambda: 1_800_000_090.0  # retried a minute and a half later
     assert await adapter.push(push) == ok(1)  # replayed: the same key and input
     assert s.shop.quantity(s.scarf, s.deansgate) == 6
     assert s.shop.history(s.scarf, s.deansgate) == [5, 8, 6]
+
+
+async def test_a_later_push_repeating_an_earlier_one_is_applied(
+    seeded: Seeded, adapter: ShopifyAdapter
+) -> None:
+    s = seeded
+    adapter.clock = lambda: 1_800_000_000.0
+    assert await adapter.push([update(1, s.scarf, s.deansgate, 8, 5)]) == ok(1)
+    assert await adapter.push([update(1, s.scarf, s.deansgate, 5, 8)]) == ok(1)
+    adapter.clock = lambda: 1_800_000_000.0 + KEY_WINDOW_SECONDS
+    assert await adapter.push([update(1, s.scarf, s.deansgate, 8, 5)]) == ok(1)
+    assert s.shop.quantity(s.scarf, s.deansgate) == 8
+    assert s.shop.history(s.scarf, s.deansgate) == [5, 8, 5, 8]
 
 
 # --- failures -----------------------------------------------------------------------------------
