@@ -4,7 +4,6 @@ signed deliveries, and reading back what the service stored and did."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import json
 import uuid
@@ -15,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integrations.shopify.inbound import ShopifyInbound
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import integrations
-from integrations import registry, webhook
+from integrations import registry
 from integrations.webhook import signing
 from oms.db.models import Channel, ChannelSync, Location, Sku
 from oms.domain.channel_sync import Partner
@@ -32,14 +30,7 @@ T0 = datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
 
 
 def partners() -> Callable[[str], Partner]:
-    """The service's partner registry, with the partners' inbound sides plugged in directly
-    where the registry cannot load an adapter yet (no effect once it can)."""
-    with contextlib.suppress(ImportError, AttributeError):
-        registry.partner_for("webhook")
-    registry.PARTNERS.setdefault("webhook", webhook.PARTNER)
-    registry.PARTNERS.setdefault(
-        "shopify", Partner(name="shopify", connect=None, inbound=ShopifyInbound())
-    )
+    """The partners, as the service and the worker find them."""
     return registry.partner_for
 
 
