@@ -42,6 +42,7 @@ from oms.domain.channel_sync import (
 log = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-04"  # changeFromQuantity and @idempotent are mandatory from here
+OLDEST_API_VERSION = "2026-01"  # the first with changeFromQuantity (and @idempotent)
 BATCH_SIZE = 250  # Shopify's cap on every input array
 SKUS_PER_SEARCH = 50  # keeps each productVariants search string short
 ORDERS_PAGE = 250
@@ -67,6 +68,10 @@ def connect(connection: Connection) -> ShopifyAdapter:
     version = connection.api_version or DEFAULT_API_VERSION
     if not _VERSION.match(version):
         raise PartnerConfigError(f"{version!r} is not a Shopify API version (YYYY-MM)")
+    if version < OLDEST_API_VERSION:
+        raise PartnerConfigError(
+            f"Shopify API {version} predates changeFromQuantity; use {OLDEST_API_VERSION} or later"
+        )
     if not connection.credentials:
         raise PartnerConfigError("the Shopify channel has no access token configured")
     http = httpx.AsyncClient(

@@ -195,6 +195,8 @@ def test_a_missing_token_or_bad_address_cannot_connect(seeded: Seeded) -> None:
         connect(connection_to(seeded.shop, token=""))
     with pytest.raises(PartnerConfigError, match="API version"):
         connect(connection_to(seeded.shop, version="April"))
+    with pytest.raises(PartnerConfigError, match="predates changeFromQuantity"):
+        connect(connection_to(seeded.shop, version="2025-10"))
     bad = connection_to(seeded.shop)
     with pytest.raises(PartnerConfigError, match="shop URL"):
         connect(
