@@ -15,7 +15,7 @@ def settings_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "adapter": "webhook",
         "partner_url": "https://partner.example/oms",
-        "credentials_env": "OMS_TEST_WEBHOOK_SIGNING",
+        "credentials_env": "PARTNER_WEBHOOK_SIGNING",
     }
     body.update(overrides)
     return body

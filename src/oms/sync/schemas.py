@@ -41,12 +41,16 @@ ApiVersion = Annotated[
         examples=[DEFAULT_SHOPIFY_API_VERSION],
     ),
 ]
+# Not OMS_*: those are the service's own settings, and an unknown one stops it starting.
 EnvName = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[A-Z_][A-Z0-9_]{0,99}$",
-        description="The NAME of an environment variable holding the secret (never the secret)",
-        examples=["OMS_SHOPIFY_TOKEN"],
+        pattern=r"^(?!OMS_)[A-Z_][A-Z0-9_]{0,99}$",
+        description=(
+            "The NAME of an environment variable holding the secret (never the secret);"
+            " not OMS_*, which are the service's own settings"
+        ),
+        examples=["SHOPIFY_ACCESS_TOKEN"],
     ),
 ]
 PartnerId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]

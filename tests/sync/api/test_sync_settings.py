@@ -23,7 +23,7 @@ async def test_settings_round_trip_names_variables_and_never_shows_secrets(
     admin = await world.token("admin")
     store_a, store_b = await world.location(), await world.location()
     channel = await world.channel()
-    token_var, secret_var = unique("OMS_T").replace("-", "_").upper(), "OMS_UNSET_" + "X" * 8
+    token_var, secret_var = unique("SYNC_T").replace("-", "_").upper(), "SYNC_UNSET_" + "X" * 8
     secret_value = "shpat_" + unique("secret")
     monkeypatch.setenv(token_var, secret_value)
     monkeypatch.delenv(secret_var, raising=False)
@@ -90,6 +90,7 @@ BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
         "partner_location_id",
     ),
     ("env name in lower case", {"credentials_env": "my_token"}, "credentials_env"),
+    ("one of our own settings", {"credentials_env": "OMS_DATABASE_URL"}, "credentials_env"),
     ("a secret instead of a name", {"webhook_secret_env": "whsec_abc+/="}, "webhook_secret_env"),
     ("percent over 100", {"policy": {"percent": 101}}, "percent"),
     ("negative buffer", {"policy": {"buffer": -1}}, "buffer"),
