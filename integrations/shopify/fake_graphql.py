@@ -77,8 +77,9 @@ class Executor:
             return Operation("inventorySetQuantities", MUTATION_COST + count, count)
         if "productVariants" in query:
             return Operation("productVariants", 2 + _first(query, variables))
-        if _IDS.search(query) and "inventoryLevel" in query:
-            ids = variables.get(_IDS.search(query).group(1), [])  # type: ignore[union-attr]
+        nodes = _IDS.search(query)
+        if nodes is not None and "inventoryLevel" in query:
+            ids = variables.get(nodes.group(1), [])
             return Operation("inventoryLevels", 1 + (len(ids) if isinstance(ids, list) else 0))
         raise GraphQLError("The fake shop does not know this operation", "undefinedField")
 
