@@ -7,12 +7,16 @@ What we rely on in Shopify's Order resource:
   decimal string in the order's ``currency``). Lines with nothing left are skipped; a
   cancelled order whose lines were all zeroed keeps its original quantities, so its body
   still says what was ordered.
-* local pickup: REST has no pickup flag of its own. A shipping line whose
-  ``delivery_category`` is ``pickup`` (or ``pick-up``/``pick_up``, the spellings of
-  GraphQL's ``DeliveryMethodType.PICK_UP``) marks the order as collected in store. The
-  store is the order's ``location_id``, else the shipping line's ``code``; either may be
-  the numeric id or its ``gid://shopify/Location/<n>`` form, and must be one ``stores``
-  maps to our location code (else PayloadError: we will not guess a store).
+* local pickup: REST has no pickup flag of its own (the authoritative one is the
+  fulfillment order's ``deliveryMethod.methodType = PICK_UP`` and its assigned location,
+  GraphQL only). A shipping line whose ``delivery_category`` is ``pickup`` (or
+  ``pick-up``/``pick_up``) marks the order as collected in store. The store is the
+  order's ``location_id``, else the shipping line's ``code``; either may be the numeric
+  id or its ``gid://shopify/Location/<n>`` form, and must be one ``stores`` maps to our
+  location code (else PayloadError: we will not guess a store). Shops have been seen
+  sending pickups with ``delivery_category`` null and the location's name as ``code``;
+  such an order has no ``shipping_address`` either, so it fails visibly (PayloadError)
+  instead of being shipped.
 * otherwise ``shipping_address`` is a "ship" delivery.
 * customer: the customer's name, else the shipping then billing address name, else
   "Shopify customer"; email and phone from the order, then the customer, then the
