@@ -185,6 +185,13 @@ def test_a_pickup_at_an_unknown_location_is_a_payload_error() -> None:
         read("orders/create", sample("orders_create_pickup"), {"123": "LDN-01"})
 
 
+def test_an_unmarked_pickup_without_an_address_is_a_payload_error_not_a_shipment() -> None:
+    order = sample("orders_create_pickup")
+    order["shipping_lines"][0]["delivery_category"] = None
+    with pytest.raises(PayloadError, match="neither a shipping_address nor a local pickup"):
+        read("orders/create", order)
+
+
 def test_orders_updated_skips_lines_removed_by_an_edit() -> None:
     partner = read("orders/updated", sample("orders_updated"))
     assert partner.updated_at == datetime(2026, 11, 20, 12, 40, 5, tzinfo=UTC)
