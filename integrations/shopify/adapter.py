@@ -172,7 +172,10 @@ class ShopifyAdapter:
             queries.SET_QUANTITIES,
             {"input": payload, "key": idempotency_key(payload, self.clock())},
         )
-        errors = (data.get("inventorySetQuantities") or {}).get("userErrors") or []
+        answer = data.get("inventorySetQuantities") if isinstance(data, dict) else None
+        if not isinstance(answer, dict):
+            raise PartnerUnavailable("Shopify's inventorySetQuantities answer has no payload")
+        errors = answer.get("userErrors") or []
         refused: dict[int, PushResult] = {}
         for error in errors:
             position = _position(error.get("field"))
