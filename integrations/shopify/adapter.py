@@ -170,7 +170,12 @@ class ShopifyAdapter:
         }
         data = await self.client.graphql(
             queries.SET_QUANTITIES,
-            {"input": payload, "key": idempotency_key(payload, self.clock())},
+            {
+                "input": payload,
+                "key": idempotency_key(
+                    payload, self.clock(), [updates[index].version for index in indexes]
+                ),
+            },
         )
         answer = data.get("inventorySetQuantities") if isinstance(data, dict) else None
         if not isinstance(answer, dict):
@@ -265,12 +270,15 @@ class ShopifyAdapter:
         await self.client.http.aclose()
 
 
-def idempotency_key(payload: dict[str, Any], now: float) -> str:
-    """A key that depends only on the mutation's input and the time window of ``now``: a
-    retry of the same values soon after reuses it, different values never share it."""
+def idempotency_key(
+    payload: dict[str, Any], now: float, versions: Sequence[int] = ()
+) -> str:
+    """A key that depends only on the mutation's input, the listings' versions and the
+    time window of ``now``: a retry of the same push soon after reuses it; different values,
+    or a later push of the same values after the listing changed, never share it."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     window = int(now // KEY_WINDOW_SECONDS)
-    return str(uuid.uuid5(KEY_NAMESPACE, f"{window}:{canonical}"))
+    return str(uuid.uuid5(KEY_NAMESPACE, f"{window}:{list(versions)}:{canonical}"))
 
 
 def _quantity(update: QuantityUpdate) -> dict[str, Any]:

@@ -95,7 +95,8 @@ class WebhookAdapter:
         self, updates: Sequence[QuantityUpdate], *, at: datetime | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """The signed body and headers for ``updates``. The message id depends only on the
-        quantities sent (not on the time), so a retry of the same content is recognisable."""
+        quantities sent and the listings' versions (not on the time), so a retry of the same
+        push is recognisable and a later push of the same values is not mistaken for one."""
         data = QuantitiesData(
             channel=self.connection.channel,
             quantities=[
@@ -112,7 +113,10 @@ class WebhookAdapter:
         body = msgspec.json.encode(
             QuantitiesEvent(type=QUANTITIES_TYPE, timestamp=timestamp, data=data)
         )
-        message_id = signing.content_id(msgspec.json.encode(data))
+        # The listings' versions too: the same values sent again after a change in between
+        # (5 -> 3 -> 5) are a new message, not a repeat the receiver may drop.
+        versions = msgspec.json.encode([update.version for update in updates])
+        message_id = signing.content_id(msgspec.json.encode(data) + versions)
         headers = signing.signed_headers(self._webhook, message_id, timestamp, body)
         return body, {**headers, "content-type": JSON}
 

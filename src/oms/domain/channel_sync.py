@@ -53,6 +53,10 @@ class QuantityUpdate(msgspec.Struct, frozen=True, kw_only=True):
     partner_location_id: str | None
     quantity: int
     previous: int | None
+    # Moves on with every change of the listing (its pending sequence): with the values it
+    # identifies one push, so a retry of it reuses its idempotency key or message id, while
+    # a later push that happens to repeat the same values (5 -> 8 -> 5 -> 8) gets a new one.
+    version: int = 0
 
 
 PushStatus = Literal["ok", "stale", "rejected"]

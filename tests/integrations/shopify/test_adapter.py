@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from integrations.registry import partner_for
 from integrations.shopify.adapter import KEY_WINDOW_SECONDS
@@ -314,3 +315,20 @@ async def test_orders_updated_since_throttled_raises_with_retry_after(
         await adapter.orders_updated_since(datetime.now(UTC))
     assert caught.value.retry_after is not None
     assert caught.value.retry_after >= 1
+
+
+async def test_inside_one_window_a_repeat_after_a_change_is_applied_too(
+    seeded: Seeded, adapter: ShopifyAdapter
+) -> None:
+    """The listing's version is part of the key: 5 -> 8 -> 5 -> 8 within a minute is three
+    pushes Shopify applies, while a retry of one of them (same version) is not applied twice."""
+    s = seeded
+    adapter.clock = lambda: 1_800_000_000.0
+    first = msgspec.structs.replace(update(1, s.scarf, s.deansgate, 8, 5), version=1)
+    assert await adapter.push([first]) == ok(1)
+    back = msgspec.structs.replace(update(1, s.scarf, s.deansgate, 5, 8), version=2)
+    assert await adapter.push([back]) == ok(1)
+    again = msgspec.structs.replace(first, version=3)
+    assert await adapter.push([again]) == ok(1)
+    assert await adapter.push([again]) == ok(1)  # its retry: replayed
+    assert s.shop.history(s.scarf, s.deansgate) == [5, 8, 5, 8]

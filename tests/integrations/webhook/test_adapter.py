@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
+import msgspec
 import pytest
 
 from integrations.webhook import WebhookAdapter, answers, fake, signing
@@ -313,3 +314,18 @@ def test_retry_after_reads_seconds_and_http_dates(
 ) -> None:
     now = datetime(2026, 11, 20, 9, 16, tzinfo=UTC)
     assert answers.retry_after(header, now=now) == expected
+
+
+async def test_the_same_values_after_a_change_are_a_new_message(
+    adapter: WebhookAdapter, receiver: fake.FakeReceiver
+) -> None:
+    """5 -> 3 -> 5: the second 5 carries the listing's newer version, so a receiver that
+    still remembers the first message applies it instead of dropping it as a repeat."""
+    five = [msgspec.structs.replace(update(1, "CAP-RED", 5, previous=3), version=1)]
+    later = [msgspec.structs.replace(five[0], version=3)]
+    _, first = adapter.quantities_message(five)
+    _, second = adapter.quantities_message(later)
+    assert first["webhook-id"] != second["webhook-id"]
+    assert await adapter.push(five) == ok(1)
+    assert await adapter.push(later) == ok(1)
+    assert [call.duplicate for call in receiver.pushes()] == [False, False]

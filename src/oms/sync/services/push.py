@@ -165,6 +165,7 @@ class _Pass:
             partner_location_id=listing.partner_location_id,
             quantity=quantity,
             previous=previous,
+            version=listing.seq,
         )
 
     async def _push(
