@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import CheckConstraint
 
 from oms.db.models import Fulfilment
+from oms.db.models.channels import EVENT_STATES
 from oms.domain.fulfilment_flow import (
     DEAD_STATES,
     DELIVERED_STATES,
@@ -72,12 +73,19 @@ def _sources() -> list[Path]:
     return [p for p in sorted(SRC.rglob("*.py")) if p.name != "fulfilment_flow.py"]
 
 
+def _vocabulary(path: Path) -> dict[str, tuple[str, ...]]:
+    # Channel sync's ``state`` is a partner event's (channel_event), with its own CHECK.
+    if path.relative_to(SRC).parts[0] == "sync":
+        return {"state": EVENT_STATES, "method": METHODS}
+    return VOCABULARY
+
+
 def test_every_state_or_method_named_in_the_code_is_in_the_vocabulary() -> None:
     unknown = [
         f"{path.relative_to(SRC)}: {column} {value!r}"
         for path in _sources()
         for column, value in _NAMED.findall(path.read_text())
-        if value not in VOCABULARY[column]
+        if value not in _vocabulary(path)[column]
     ]
     assert unknown == []
 
