@@ -9,7 +9,7 @@ import pytest
 from integrations.shopify.fake import FAKE_TOKEN, FakeShopify
 
 from oms.sync.services.inbound import sweep_channel_orders
-from tests.support.inbound import orders_for, partners, stocked_shop, stored_events
+from tests.support.inbound import orders_for, partners, settle, stocked_shop, stored_events
 from tests.support.world import World
 
 
@@ -17,6 +17,11 @@ from tests.support.world import World
 def shopify() -> Iterator[FakeShopify]:
     with FakeShopify() as running:
         yield running
+
+
+async def _settle_all(world: World, channel_id: int) -> None:
+    for event in await stored_events(world.sessionmaker, channel_id):
+        await settle(world.sessionmaker, event["id"])
 
 
 async def test_a_sale_and_its_cancellation_whose_webhooks_never_came_are_swept_in(
@@ -32,7 +37,9 @@ async def test_a_sale_and_its_cancellation_whose_webhooks_never_came_are_swept_i
 
     taken = await sweep_channel_orders(world.sessionmaker, partners=partners())
 
-    assert taken[shop.channel.code] == 1
+    # (The app's own periodic sweep may take it in first: what ends in the database counts.)
+    assert shop.channel.code in taken
+    await _settle_all(world, shop.channel.id)
     [order_id] = await orders_for(world.sessionmaker, shop.channel.id, str(sold["id"]))
     admin = await world.token("admin")
     order = (await world.client.get(f"/orders/{order_id}", headers=admin)).json()
@@ -40,9 +47,9 @@ async def test_a_sale_and_its_cancellation_whose_webhooks_never_came_are_swept_i
     assert (await world.level(shop.tee, shop.location))["reserved"] == 2
 
     shopify.cancel(sold["id"])
-    again = await sweep_channel_orders(world.sessionmaker, partners=partners())
+    await sweep_channel_orders(world.sessionmaker, partners=partners())
 
-    assert again[shop.channel.code] == 1
+    await _settle_all(world, shop.channel.id)
     order = (await world.client.get(f"/orders/{order_id}", headers=admin)).json()
     assert order["status"] == "cancelled"
     assert (await world.level(shop.tee, shop.location))["reserved"] == 0
