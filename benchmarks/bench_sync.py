@@ -2,7 +2,7 @@
 changes, within the partners' limits, and what sync running costs order placement.
 
     .venv/bin/python -m benchmarks.bench_sync [--quick] [--seconds 5] [--repeat 3]
-        [--skus 10000] [--api-pool-size N]
+        [--skus 10000] [--api-pool-size N] [--profile DIR]   (--profile needs py-spy on PATH)
 
 The service runs as a real process (uvicorn) in embedded mode: jobs in-process, the sync
 dispatcher ticking every 0.5 s, a listing pushed at most once per 1 s window, as shipped.
@@ -23,9 +23,11 @@ one listing (at most one push per listing per window).
 
 Part B, placement with sync running: ``POST /orders`` (bench_orders' generator, 10,000
 SKUs) at 8 and 32 clients with (1) no listing at all and (2) every SKU listed on both
-channels with sync pushing meanwhile, interleaved and repeated; medians and their ratio.
-Ends with the oversell checks and the ledger audit of the other benchmarks. Any failed
-check exits non-zero.
+channels with sync pushing meanwhile (each such run starts with the listings in step with
+the partners), interleaved and repeated; medians and their ratio, and the API process's
+CPU per order (in embedded mode it runs the sync passes too). ``--profile DIR`` records
+the API process during the first run of each case. Ends with the oversell checks and the
+ledger audit of the other benchmarks. Any failed check exits non-zero.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -223,14 +224,17 @@ async def _prepare(
     await conn.execute("ANALYZE channel_listing")
 
 
-async def _orders(api: ApiProcess, world: SyncWorld, clients: int, args: Any) -> Sample:
+async def _orders(
+    api: ApiProcess, world: SyncWorld, clients: int, args: Any, profile: Path | None
+) -> Sample:
     headers = {"Authorization": f"Bearer {world.orders.token}", "Content-Type": "application/json"}
     pool = [HttpClient(api.port, headers) for _ in range(clients)]
     scenario = Scenario(bench_orders.SPREAD, clients)
     cpu_before = api.cpu_seconds()
     try:
         ops = [bench_orders.api_operation(c, world.orders, scenario) for c in pool]
-        sample = await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
+        async with harness.profiled(api.pid, profile, args.warmup + args.seconds):
+            sample = await harness.drive(ops, args.seconds, args.warmup, args.max_requests)
     finally:
         await asyncio.gather(*(c.close() for c in pool))
     sample.server_cpu = api.cpu_seconds() - cpu_before
@@ -252,7 +256,11 @@ async def placement(
                 for sync in (False, True) if turn % 2 else (True, False):
                     await _prepare(conn, world, partners, sync)
                     began = time.time()
-                    sample = await _orders(api, world, clients, args)
+                    profile = None
+                    if args.profile is not None and rep == 0:
+                        name = f"orders-{'sync' if sync else 'no-sync'}-x{clients}.txt"
+                        profile = args.profile / name
+                    sample = await _orders(api, world, clients, args, profile)
                     ended = time.time()
                     result.samples.setdefault((clients, sync), []).append(sample)
                     note = ""

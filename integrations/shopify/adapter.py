@@ -270,9 +270,7 @@ class ShopifyAdapter:
         await self.client.http.aclose()
 
 
-def idempotency_key(
-    payload: dict[str, Any], now: float, versions: Sequence[int] = ()
-) -> str:
+def idempotency_key(payload: dict[str, Any], now: float, versions: Sequence[int] = ()) -> str:
     """A key that depends only on the mutation's input, the listings' versions and the
     time window of ``now``: a retry of the same push soon after reuses it; different values,
     or a later push of the same values after the listing changed, never share it."""

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from integrations.shopify.fake import FakeShopify
-
 from integrations.shopify import signing
+from integrations.shopify.fake import FakeShopify
 from oms.domain.channel_sync import Connection, QuantityUpdate
 
 SAMPLES = Path(__file__).parents[2] / "integrations" / "shopify" / "samples"

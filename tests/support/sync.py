@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from integrations.registry import partner_for
 from sqlalchemy import text
 
+from integrations.registry import partner_for
 from oms.db.models import Channel, ChannelFeedLocation, ChannelListing, ChannelSync, Location, Sku
 from oms.domain.channel_sync import Partner
 from oms.sync.services.dispatch import dispatch

@@ -9,7 +9,6 @@ import asyncio
 import sys
 
 from integrations.registry import partner_for
-
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker
 from oms.sync.services.push import SyncTiming, sync_channel

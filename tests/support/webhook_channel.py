@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from integrations.webhook.inbound import StandardWebhooksInbound
-
 from oms.domain.channel_sync import Connection, Delivery, InvalidDelivery
 
 SAMPLES = Path(__file__).parents[2] / "integrations" / "webhook" / "samples"

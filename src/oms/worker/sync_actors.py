@@ -14,8 +14,8 @@ import logging
 from typing import Any
 
 import dramatiq
-from integrations.registry import partner_for
 
+from integrations.registry import partner_for
 from oms.db.models.channels import ADAPTERS
 from oms.outbox.messages import (
     ApplyChannelEvent,

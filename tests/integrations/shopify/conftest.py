@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from integrations.shopify.fake import FakeShopify
 
 from integrations.shopify import ShopifyAdapter, connect
+from integrations.shopify.fake import FakeShopify
 from tests.support.shopify import Seeded, connection_to, seed
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
+
 from integrations.registry import partner_for
+from integrations.shopify import PARTNER, ShopifyAdapter, connect
 from integrations.shopify.adapter import KEY_WINDOW_SECONDS
 from integrations.shopify.fake import FakeShopify
-
-from integrations.shopify import PARTNER, ShopifyAdapter, connect
 from oms.domain.channel_sync import (
     PartnerConfigError,
     PartnerThrottled,

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from integrations.shopify.fake import FakeShopify
-from integrations.shopify.inbound import INBOUND
 
 from integrations.shopify import signing
+from integrations.shopify.fake import FakeShopify
+from integrations.shopify.inbound import INBOUND
 from oms.domain.channel_sync import InvalidDelivery
 from tests.support.shopify import SET_QUANTITIES, Seeded, seed, set_input
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from integrations.shopify.inbound import INBOUND
 from integrations.shopify.money import minor_units
-
 from oms.domain.channel_sync import Delivery, InvalidDelivery, PartnerOrder, PayloadError
 from oms.orders.schemas import OrderIn
 from tests.support.shopify import OLD_SECRET, SECRET, delivery_headers, sample, sample_bytes

@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-from integrations.webhook.inbound import StandardWebhooksInbound
 
 from integrations.webhook import PARTNER, WebhookAdapter, connect, signing
+from integrations.webhook.inbound import StandardWebhooksInbound
 from oms.domain.channel_sync import PartnerConfigError
 from tests.support.webhook_channel import connection_to
 

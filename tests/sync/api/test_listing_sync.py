@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from integrations.webhook.fake import FakeReceiver
 
+from integrations.webhook.fake import FakeReceiver
 from oms.db.models import Channel
 from tests.support.sync import new_secret, run_sync
 from tests.support.sync_settings import put_settings

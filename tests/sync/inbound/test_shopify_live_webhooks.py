@@ -8,8 +8,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from integrations.shopify.fake import FakeShopify
 
+from integrations.shopify.fake import FakeShopify
 from oms.app import create_app
 from oms.config import Settings
 from tests.support.concurrency import live_server

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from integrations.shopify.fake import FAKE_TOKEN, FakeShopify
 
+from integrations.shopify.fake import FAKE_TOKEN, FakeShopify
 from oms.sync.services.inbound import sweep_channel_orders
 from tests.support.inbound import orders_for, partners, settle, stocked_shop, stored_events
 from tests.support.world import World

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from integrations.webhook.fake import FakeReceiver
 from sqlalchemy import text
 
+from integrations.webhook.fake import FakeReceiver
 from oms.config import Settings
 from oms.db.models import Channel, Location, Sku
 from oms.domain.stock import MovementKind

@@ -25,10 +25,10 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from integrations.webhook.fake import FakeReceiver
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from integrations.webhook.fake import FakeReceiver
 from oms.config import Settings
 from oms.db.engine import make_sessionmaker
 from oms.db.models.channels import ADAPTERS

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.registry import partner_for
 from litestar import Controller, Request, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 
+from integrations.registry import partner_for
 from oms.http.deps import DbSession
 from oms.sync.services import inbound
 from oms.sync.services.inbound import WebhookAck
