@@ -198,7 +198,8 @@ async def convergence(
         result.bound = "the partner's limit bounds the time (within 1 s of the floor)"
     else:
         result.bound = (
-            f"our code bounds it ({taken - result.shopify_floor_seconds:.1f} s above the floor)"
+            f"the service bounds it (tick + window + passes:"
+            f" {taken - result.shopify_floor_seconds:.1f} s above the partner's floor)"
         )
     return result
 
