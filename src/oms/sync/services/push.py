@@ -56,6 +56,8 @@ STALE_ORDERS_LOOKBACK = timedelta(hours=1)
 # A throttle without Retry-After waits this long; a partner that is down is retried
 # per listing with ``retry_delay``.
 DEFAULT_PAUSE_SECONDS = 2.0
+# SKUs asked for item ids per call (and kept before the next call).
+RESOLVE_CHUNK = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,24 +139,34 @@ class _Pass:
             await self._repair_stale(stale)
 
     async def _resolve_items(self, claimed: Sequence[Claimed]) -> list[Claimed]:
-        """Ask the partner once for item ids we lack; listings it does not know fail."""
+        """Ask the partner once for item ids we lack; listings it does not know fail.
+
+        Asked and kept a chunk at a time: a partner that throttles half-way keeps what it
+        already answered, so the next pass goes on from there instead of starting over.
+        """
         missing = [c for c in claimed if c.partner_item_id is None]
-        if not missing:
-            return list(claimed)
-        found = await self.adapter.resolve_items(
-            [c.partner_sku for c in missing], [c.partner_location_id for c in missing]
-        )
-        resolved = {c.id: found[c.partner_sku] for c in missing if c.partner_sku in found}
-        async with self.sessionmaker() as session, session.begin():
-            await leases.store_item_ids(session, self.token, resolved)
-        unknown = [c for c in missing if c.id not in resolved]
-        await self._settle_failed(
-            [(c, f"the partner has no item with SKU {c.partner_sku!r}") for c in unknown]
-        )
+        resolved: dict[int, str] = {}
+        for start in range(0, len(missing), RESOLVE_CHUNK):
+            chunk = missing[start : start + RESOLVE_CHUNK]
+            found = await self.adapter.resolve_items(
+                [c.partner_sku for c in chunk], [c.partner_location_id for c in chunk]
+            )
+            known = {c.id: found[c.partner_sku] for c in chunk if c.partner_sku in found}
+            async with self.sessionmaker() as session, session.begin():
+                await leases.store_item_ids(session, self.token, known)
+            resolved.update(known)
+            await self._settle_failed(
+                [
+                    (c, f"the partner has no item with SKU {c.partner_sku!r}")
+                    for c in chunk
+                    if c.id not in known
+                ]
+            )
+        unknown = {c.id for c in missing if c.id not in resolved}
         return [
-            c if c.id not in resolved else _with_item(c, resolved[c.id])
+            _with_item(c, resolved[c.id]) if c.id in resolved else c
             for c in claimed
-            if c.id not in {u.id for u in unknown}
+            if c.id not in unknown
         ]
 
     def _update(self, listing: Claimed, quantity: int, previous: int | None) -> QuantityUpdate:
