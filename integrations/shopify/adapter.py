@@ -29,6 +29,7 @@ from integrations.shopify import queries
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.mapping import partner_order
 from integrations.shopify.wire import Order
+from integrations.tls import client_context
 from oms.domain.channel_sync import (
     Connection,
     PartnerConfigError,
@@ -77,6 +78,7 @@ def connect(connection: Connection) -> ShopifyAdapter:
     http = httpx.AsyncClient(
         timeout=connection.timeout_seconds,
         headers={"X-Shopify-Access-Token": connection.credentials, "Accept": "application/json"},
+        verify=client_context(),
     )
     base_url = f"{parts.scheme}://{parts.netloc}"
     return ShopifyAdapter(connection, ShopifyClient(http, base_url, version))

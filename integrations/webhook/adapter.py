@@ -17,6 +17,7 @@ import httpx
 import msgspec
 from standardwebhooks import Webhook
 
+from integrations.tls import client_context
 from integrations.webhook import answers, signing
 from integrations.webhook.orders import decode_order, partner_order
 from integrations.webhook.wire import (
@@ -193,5 +194,7 @@ def connect(connection: Connection) -> WebhookAdapter:
         raise PartnerConfigError("the partner URL is not a URL") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise PartnerConfigError("the partner URL must be an http or https address")
-    client = httpx.AsyncClient(timeout=connection.timeout_seconds, follow_redirects=False)
+    client = httpx.AsyncClient(
+        timeout=connection.timeout_seconds, follow_redirects=False, verify=client_context()
+    )
     return WebhookAdapter(connection, webhook, client)

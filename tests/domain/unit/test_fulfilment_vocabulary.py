@@ -4,6 +4,7 @@ constraints, the API schema and the SQL the services send agree with it (no data
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import get_args, get_type_hints
 
@@ -73,7 +74,7 @@ def _sources() -> list[Path]:
     return [p for p in sorted(SRC.rglob("*.py")) if p.name != "fulfilment_flow.py"]
 
 
-def _vocabulary(path: Path) -> dict[str, tuple[str, ...]]:
+def _vocabulary(path: Path) -> Mapping[str, tuple[str, ...]]:
     # Channel sync's ``state`` is a partner event's (channel_event), with its own CHECK.
     if path.relative_to(SRC).parts[0] == "sync":
         return {"state": EVENT_STATES, "method": METHODS}
