@@ -49,6 +49,8 @@ SKUS_PER_SEARCH = 50  # keeps each productVariants search string short
 ORDERS_PAGE = 250
 MAX_ORDER_PAGES = 200  # a runaway Link chain stops here (50,000 orders)
 STALE = "CHANGE_FROM_QUANTITY_STALE"
+# What a mutation costs before its items (Shopify's default for mutations; 1 per item on top).
+MUTATION_COST = 10
 # A fixed namespace so the same input always derives the same idempotency key.
 KEY_NAMESPACE = uuid.UUID("6f1c3a52-8d0e-4c7b-9a41-2b5e7d90c4f8")
 # How long one input keeps its key. Long enough for the sync's retries after a time-out
@@ -117,8 +119,11 @@ class ShopifyAdapter:
         for start in range(0, len(unique), SKUS_PER_SEARCH):
             chunk = unique[start : start + SKUS_PER_SEARCH]
             search = " OR ".join(f"sku:'{_quoted(sku)}'" for sku in chunk)
+            # Room for a SKU that two variants share (it is then left out as ambiguous),
+            # without paying for 250 rows per search.
+            first = min(250, 2 * len(chunk))
             data = await self.client.graphql(
-                queries.VARIANTS_BY_SKU, {"query": search, "first": 250}
+                queries.VARIANTS_BY_SKU, {"query": search, "first": first}, cost=2 + first
             )
             wanted = set(chunk)
             for node in _nodes(data, "productVariants"):
@@ -172,7 +177,8 @@ class ShopifyAdapter:
         }
         data = await self.client.graphql(
             queries.SET_QUANTITIES,
-            {
+            cost=MUTATION_COST + len(indexes),
+            variables={
                 "input": payload,
                 "key": idempotency_key(
                     payload, self.clock(), [updates[index].version for index in indexes]
@@ -214,7 +220,9 @@ class ShopifyAdapter:
                 chunk = at_location[start : start + BATCH_SIZE]
                 ids = list(dict.fromkeys(str(update.partner_item_id) for update in chunk))
                 data = await self.client.graphql(
-                    queries.AVAILABLE_AT_LOCATION, {"ids": ids, "locationId": location}
+                    queries.AVAILABLE_AT_LOCATION,
+                    {"ids": ids, "locationId": location},
+                    cost=1 + len(ids),
                 )
                 available = _available_by_item(data)
                 shown.update(

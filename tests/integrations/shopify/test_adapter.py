@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -332,3 +333,21 @@ async def test_inside_one_window_a_repeat_after_a_change_is_applied_too(
     assert await adapter.push([again]) == ok(1)
     assert await adapter.push([again]) == ok(1)  # its retry: replayed
     assert s.shop.history(s.scarf, s.deansgate) == [5, 8, 5, 8]
+
+
+async def test_calls_wait_for_the_cost_bucket_instead_of_being_throttled(
+    connect_to: Callable[..., ShopifyAdapter],
+) -> None:
+    """Each answer reports the bucket; the next call waits for the points it needs."""
+    with FakeShopify(bucket_size=300, restore_rate=200) as shop:
+        where = shop.add_location("Deansgate")
+        items = [shop.add_variant(f"SKU-{n}") for n in range(250)]
+        adapter = connect_to(shop)
+        started = time.monotonic()
+        for round_ in range(3):  # each push costs 10 + 250 of a 300-point bucket
+            pushed = [update(n, item, where, round_ + 1, None) for n, item in enumerate(items)]
+            assert await adapter.push(pushed) == ok(*range(250))
+        waited = time.monotonic() - started
+        assert [call.throttled for call in shop.calls] == [False, False, False]
+        assert all(shop.quantity(item, where) == 3 for item in items)
+        assert waited >= 2 * (260 - 40) / 200 * 0.9  # it did wait for the points
