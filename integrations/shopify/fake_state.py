@@ -10,6 +10,7 @@ to ``committed``. The caller holds the fake's lock around every method.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,8 @@ class ShopState:
         self.orders: dict[int, dict[str, Any]] = {}
         self.sold_at: dict[int, str] = {}  # order id -> the location GID it took units from
         self._ids = itertools.count(1)
+        # Shopify-sized ids (13 digits), distinct for every start of a fake.
+        self._order_base = 5_000_000_000_000 + time.time_ns() // 1_000_000 % 10**9 * 1_000
 
     def add_location(self, name: str) -> str:
         """A new location (every known item gets a level of 0 there); its GID."""
@@ -119,8 +122,9 @@ class ShopState:
         raise KeyError(f"no location {name_or_gid!r}")
 
     def next_order_id(self) -> int:
-        """A new order id (numeric, as Shopify's)."""
-        return 5_208_830_470_000 + next(self._ids)
+        """A new order id (numeric, as Shopify's). Started from the clock, so a fake started
+        again (the demo, at every start) never reuses an id an earlier one gave."""
+        return self._order_base + next(self._ids)
 
 
 def now_iso() -> str:

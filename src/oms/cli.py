@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -21,6 +21,9 @@ from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.domain.access import TOKEN_ROLES, Principal, Role
 from oms.domain.errors import DomainError
 from oms.logs import configure_logging
+
+if TYPE_CHECKING:
+    from oms.demo.partners import DemoPartners
 
 T = TypeVar("T")
 _EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -47,9 +50,13 @@ async def _migrate(settings: Settings, url: str, revision: str = "head") -> None
         await engine.dispose()
 
 
-async def _prepare_demo(settings: Settings, url: str) -> str:
-    """Migrate, seed the demo retailer unless present, re-issue demo tokens; the banner."""
+async def _prepare_demo(
+    settings: Settings, url: str, partners: DemoPartners | None = None
+) -> str:
+    """Migrate, seed the demo retailer unless present, re-issue demo tokens, connect the
+    demo channels to ``partners`` when given; the banner."""
     from oms.demo.orders_data import demo_tracking_token
+    from oms.demo.partners import connect_demo_channels, partners_banner
     from oms.demo.seed import format_demo_banner, issue_demo_tokens, seed_demo
 
     await _migrate(settings, url)
@@ -59,17 +66,38 @@ async def _prepare_demo(settings: Settings, url: str) -> str:
             await seed_demo(session)
             tokens = await issue_demo_tokens(session)
             tracking = await demo_tracking_token(session)
+            if partners is not None:
+                await connect_demo_channels(session, partners)
     finally:
         await engine.dispose()
+    base = _local_url(settings)
+    banner = format_demo_banner(tokens, base, tracking_token=tracking)
+    if partners is not None:
+        admin = next((t.secret for t in tokens if t.role == Role.ADMIN), None)
+        banner += "\n" + partners_banner(partners, base, admin)
+    return banner
+
+
+def _local_url(settings: Settings) -> str:
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
-    return format_demo_banner(tokens, f"http://{host}:{settings.port}", tracking_token=tracking)
+    return f"http://{host}:{settings.port}"
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
-    """Migrate, seed the demo, print its tokens, then serve in this process until stopped: 0."""
-    settings, banner = _with_database(settings, _prepare_demo)
-    print(banner, flush=True)
-    return _serve(settings, workers=1)
+    """Start the demo's fake partners, migrate, seed the demo, print its tokens, then serve
+    in this process until stopped: 0."""
+    from oms.demo.partners import send_demo_orders_when_ready, start_demo_partners
+
+    partners = start_demo_partners()
+    try:
+        settings, banner = _with_database(
+            settings, lambda s, url: _prepare_demo(s, url, partners)
+        )
+        print(banner, flush=True)
+        send_demo_orders_when_ready(partners, _local_url(settings))
+        return _serve(settings, workers=1)
+    finally:
+        partners.stop()
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

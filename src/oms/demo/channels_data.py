@@ -59,6 +59,16 @@ CHANNELS = (
         staff_orders=False,
     ),
     DemoChannel(code="EBAY", name="eBay UK", kind="marketplace", max_split=1, staff_orders=False),
+    # Synced with partners the demo starts on this machine (demo/partners.py): a Shopify
+    # store showing each store's own stock, and a partner taking quantities by webhook.
+    DemoChannel(code="SHOPIFY", name="Shopify store", kind="web", staff_orders=False),
+    DemoChannel(
+        code="PARTNER",
+        name="Partner marketplace (generic webhooks)",
+        kind="marketplace",
+        max_split=1,
+        staff_orders=False,
+    ),
 )
 
 
