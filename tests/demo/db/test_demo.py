@@ -240,7 +240,10 @@ async def test_demo_channels(seeded: bool, sessionmaker: Maker) -> None:
         found = {c.code: await channel_policy(conn, c.code) for c in CHANNELS}
         codes_of = dict((await session.execute(select(Location.id, Location.code))).all())
     policies = {code: policy for code, policy in found.items() if policy is not None}
-    assert set(policies) == {"POS", "WEB", "AMAZON", "EBAY"}
+    assert set(policies) == {"POS", "WEB", "AMAZON", "EBAY", "SHOPIFY", "PARTNER"}
+    # The two synced with the demo's fake partners take their orders from the partner.
+    assert (policies["SHOPIFY"].kind, policies["SHOPIFY"].staff_orders) == ("web", False)
+    assert (policies["PARTNER"].kind, policies["PARTNER"].staff_orders) == ("marketplace", False)
     pos, web, amazon, ebay = (policies[c] for c in ("POS", "WEB", "AMAZON", "EBAY"))
     assert (pos.kind, pos.currency, pos.backorders) == ("pos", "GBP", False)
     assert (web.kind, web.currency, web.backorders, web.transfer_to_store) == (
