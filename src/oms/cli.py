@@ -50,9 +50,7 @@ async def _migrate(settings: Settings, url: str, revision: str = "head") -> None
         await engine.dispose()
 
 
-async def _prepare_demo(
-    settings: Settings, url: str, partners: DemoPartners | None = None
-) -> str:
+async def _prepare_demo(settings: Settings, url: str, partners: DemoPartners | None = None) -> str:
     """Migrate, seed the demo retailer unless present, re-issue demo tokens, connect the
     demo channels to ``partners`` when given; the banner."""
     from oms.demo.orders_data import demo_tracking_token
@@ -90,9 +88,7 @@ def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
 
     partners = start_demo_partners()
     try:
-        settings, banner = _with_database(
-            settings, lambda s, url: _prepare_demo(s, url, partners)
-        )
+        settings, banner = _with_database(settings, lambda s, url: _prepare_demo(s, url, partners))
         print(banner, flush=True)
         send_demo_orders_when_ready(partners, _local_url(settings))
         return _serve(settings, workers=1)
