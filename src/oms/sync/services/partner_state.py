@@ -7,6 +7,7 @@ connects, and go nowhere else: not to the database, not to a log line, not to an
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,14 +29,17 @@ class SyncedChannel:
     paused_until: datetime | None  # the partner asked us to wait until then
     now: datetime  # the database's clock when read
     stores: dict[str, str]  # partner location id -> our location code
+    swept_until: datetime | None  # the order sweep's high-water mark (partner time)
 
     @property
     def paused(self) -> bool:
         return self.paused_until is not None and self.paused_until > self.now
 
-    def connection(self, timeout_seconds: float) -> Connection:
-        """How to reach the partner, with the secret read from the environment now."""
-        secret = os.environ.get(self.credentials_env) if self.credentials_env else None
+    def connection(
+        self, timeout_seconds: float, environ: Mapping[str, str] = os.environ
+    ) -> Connection:
+        """How to reach the partner, with the secret read from ``environ`` now."""
+        secret = environ.get(self.credentials_env) if self.credentials_env else None
         return Connection(
             channel=self.code,
             partner_url=self.partner_url,
@@ -49,21 +53,29 @@ class SyncedChannel:
 _READ = text(
     """
     SELECT c.id, c.code, cs.adapter, cs.partner_url, cs.api_version, cs.credentials_env,
-           cs.enabled, cs.paused_until, now() AS now,
+           cs.enabled, cs.paused_until, cs.swept_until, now() AS now,
            COALESCE((SELECT jsonb_object_agg(f.partner_location_id, loc.code)
                        FROM channel_feed_location f JOIN location loc ON loc.id = f.location_id
                       WHERE f.channel_id = c.id AND f.partner_location_id IS NOT NULL),
                     '{}'::jsonb) AS stores
       FROM channel c JOIN channel_sync cs ON cs.channel_id = c.id
-     WHERE c.code = :code
+     WHERE (CAST(:code AS text) IS NULL OR c.code = :code)
+       AND (NOT CAST(:enabled_only AS boolean) OR cs.enabled)
+     ORDER BY c.code
     """
 )
 
 
 async def synced_channel(session: AsyncSession, code: str) -> SyncedChannel | None:
     """The channel's sync settings, or None if it has none."""
-    row = (await session.execute(_READ, {"code": code})).one_or_none()
+    row = (await session.execute(_READ, {"code": code, "enabled_only": False})).one_or_none()
     return None if row is None else SyncedChannel(**row._mapping)
+
+
+async def enabled_channels(session: AsyncSession) -> list[SyncedChannel]:
+    """Every channel whose sync is enabled, in code order."""
+    rows = await session.execute(_READ, {"code": None, "enabled_only": True})
+    return [SyncedChannel(**row._mapping) for row in rows]
 
 
 _PAUSE = text(

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from oms.domain.channel_sync import (
     ChannelAdapter,
-    Connection,
     PartnerConfigError,
     PartnerOrder,
     PartnerThrottled,
@@ -38,6 +37,7 @@ from oms.sync.services.apply import (
     apply_channel_event,
     store_event,
 )
+from oms.sync.services.partner_state import enabled_channels
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +45,6 @@ SWEEP_OVERLAP = timedelta(minutes=10)
 FIRST_SWEEP_LOOKBACK = timedelta(days=1)
 PARTNER_ERRORS = (PartnerThrottled, PartnerUnavailable, PartnerConfigError)
 
-# The database's clock, read before the partner is asked: the next sweep starts there.
-_SYNCED = text(
-    """
-    SELECT c.id, c.code, cs.adapter, cs.partner_url, cs.api_version, cs.credentials_env,
-           cs.swept_until, now() AS now,
-           COALESCE((SELECT jsonb_object_agg(f.partner_location_id, loc.code)
-                       FROM channel_feed_location f JOIN location loc ON loc.id = f.location_id
-                      WHERE f.channel_id = c.id AND f.partner_location_id IS NOT NULL),
-                    '{}'::jsonb) AS stores
-      FROM channel c JOIN channel_sync cs ON cs.channel_id = c.id
-     WHERE cs.enabled
-     ORDER BY c.code
-    """
-)
 _CHANNEL_ID = text("SELECT id FROM channel WHERE code = :code")
 # A version stored by an earlier sweep whose apply did not finish (the job died, stock was
 # contended): applied now instead of skipped as a duplicate.
@@ -85,8 +71,9 @@ async def sweep_channel_orders(
 ) -> dict[str, int]:
     """Sweep every enabled channel; per channel code, the orders that changed something
     here. ``environ`` holds the secrets the channels' ``credentials_env`` name."""
+    # Read with the database's clock, before the partner is asked: the next sweep starts there.
     async with sessionmaker() as session:
-        channels = (await session.execute(_SYNCED)).all()
+        channels = await enabled_channels(session)
     taken: dict[str, int] = {}
     for channel in channels:
         since = (
@@ -94,16 +81,8 @@ async def sweep_channel_orders(
             if channel.swept_until is not None
             else channel.now - FIRST_SWEEP_LOOKBACK
         )
-        secret = environ.get(channel.credentials_env) if channel.credentials_env else None
-        connection = Connection(
-            channel=channel.code,
-            partner_url=channel.partner_url,
-            api_version=channel.api_version,
-            credentials=secret or None,
-            timeout_seconds=timeout_seconds,
-            # Pickups in the orders it lists name partner locations: these are our stores.
-            stores=channel.stores,
-        )
+        # Pickups in the orders it lists name partner locations: the connection maps them.
+        connection = channel.connection(timeout_seconds, environ)
         try:
             adapter: ChannelAdapter = partners(channel.adapter).connect(connection)
         except (PartnerConfigError, LookupError) as exc:
