@@ -232,3 +232,31 @@ class ListingsCreated(Output, frozen=True, kw_only=True):
 class BulkListingsOut(Output, frozen=True, kw_only=True):
     created: int
     skipped: int  # listed already: left as they were
+
+
+class SyncStatusOut(Output, frozen=True, kw_only=True):
+    channel: str
+    adapter: str
+    enabled: bool
+    listings: int
+    # Pending: a change has not reached the partner yet (folded or still a stock signal).
+    pending: int
+    # Pending after a failed try (rejected item, partner down): ``last_error`` says why.
+    failing: int
+    oldest_pending_seconds: float | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    # The partner asked us to wait until then (429 / THROTTLED).
+    paused_until: datetime | None
+    # Quantities the partner accepted, and calls made, in the last minute.
+    pushes_last_minute: int
+    calls_last_minute: int
+    # Calls in the last hour by outcome: ok, stale, throttled, unavailable, refused.
+    calls_last_hour: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class ResyncOut(Output, frozen=True, kw_only=True):
+    channel: str
+    # Listings marked to be published again, changed or not, at the next tick.
+    listings: int

@@ -6,9 +6,8 @@ from litestar import Controller, get, post
 from litestar.params import FromPath
 
 from oms.http.deps import Caller, DbSession
+from oms.sync.schemas import ResyncOut, SyncStatusOut
 from oms.sync.services import operations
-from oms.sync.services.operations import ResyncOut
-from oms.sync.services.status import SyncStatusOut
 
 
 class SyncStatusController(Controller):

@@ -8,15 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.db.models import Channel, ChannelSync
 from oms.domain.access import Action, Principal, require
 from oms.domain.errors import NotFound
-from oms.schemas import Output
+from oms.sync.schemas import ResyncOut, SyncStatusOut
 from oms.sync.services.dispatch import resync_channel
-from oms.sync.services.status import SyncStatusOut, sync_statuses
-
-
-class ResyncOut(Output, frozen=True, kw_only=True):
-    channel: str
-    # Listings marked to be published again, changed or not, at the next tick.
-    listings: int
+from oms.sync.services.status import sync_statuses
 
 
 async def _synced_channel_id(session: AsyncSession, code: str) -> int:

@@ -6,36 +6,11 @@ Prometheus gauges (``oms.system``), so the API and the metrics never disagree.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms.schemas import Output
-
-
-class SyncStatusOut(Output, frozen=True, kw_only=True):
-    channel: str
-    adapter: str
-    enabled: bool
-    listings: int
-    # Pending: a change has not reached the partner yet (folded or still a stock signal).
-    pending: int
-    # Pending after a failed try (rejected item, partner down): ``last_error`` says why.
-    failing: int
-    oldest_pending_seconds: float | None
-    last_success_at: datetime | None
-    last_error: str | None
-    last_error_at: datetime | None
-    # The partner asked us to wait until then (429 / THROTTLED).
-    paused_until: datetime | None
-    # Quantities the partner accepted, and calls made, in the last minute.
-    pushes_last_minute: int
-    calls_last_minute: int
-    # Calls in the last hour by outcome: ok, stale, throttled, unavailable, refused.
-    calls_last_hour: dict[str, int] = msgspec.field(default_factory=dict)
-
+from oms.sync.schemas import SyncStatusOut
 
 _STATUS = text(
     """
