@@ -30,6 +30,8 @@ class Role(enum.StrEnum):
 
 # The roles an API token may be issued with.
 TOKEN_ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ASSOCIATE, Role.INTEGRATION)
+# Roles a staff account (a person signing in to the associate app) may have.
+STAFF_ROLES = (Role.ADMIN, Role.STORE_MANAGER, Role.ASSOCIATE)
 # Roles confined to the locations on their token.
 SCOPED_ROLES = frozenset({Role.STORE_MANAGER, Role.ASSOCIATE})
 

@@ -48,6 +48,8 @@ from oms.db.models.platform import (
     RateLimitWindow,
     StockImport,
 )
+from oms.db.models.prices import ChannelPrice
+from oms.db.models.staff import StaffSession, StaffUser, StaffUserLocation
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -63,6 +65,7 @@ __all__ = [
     "ChannelListing",
     "ChannelLocation",
     "ChannelOrder",
+    "ChannelPrice",
     "ChannelPush",
     "ChannelSync",
     "Customer",
@@ -85,6 +88,9 @@ __all__ = [
     "RateLimitWindow",
     "RoutingDecision",
     "Sku",
+    "StaffSession",
+    "StaffUser",
+    "StaffUserLocation",
     "StockImport",
     "StockMovement",
     "StockSignal",

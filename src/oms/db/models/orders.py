@@ -171,6 +171,9 @@ class Order(Base):
     deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     placed_by: Mapped[str] = mapped_column(String(100))
+    # The customer's language (a BCP 47 tag such as "ro" or "pt-BR"): the tracking page and
+    # the customer's messages use it before the browser's Accept-Language. None: not given.
+    language: Mapped[str | None] = mapped_column(String(35))
     # SHA-256 of the canonical decoded request that created the order: a resend of the
     # same (channel, external id) with another body is told so. None before it was kept.
     intake_fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary(32))

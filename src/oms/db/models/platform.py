@@ -32,6 +32,7 @@ class ApiToken(Base):
     __tablename__ = "api_token"
     __table_args__ = (
         CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
+        CheckConstraint("kind IN ('api', 'session')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -40,6 +41,9 @@ class ApiToken(Base):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     channel_code: Mapped[str | None] = mapped_column(String(32))
+    # ``api``: issued through /tokens for a script or integration; ``session``: a staff
+    # member's sign-in to the app (its staff_session row), never listed with the API tokens.
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
