@@ -1,4 +1,5 @@
-"""The ``oms`` command: run, serve, worker, scheduler, migrate, demo, audit, tokens, import."""
+"""The ``oms`` command: run, serve, worker, scheduler, migrate, demo, audit, tokens, staff
+accounts, import, channels."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import msgspec
 from oms.config import Settings
 from oms.db import migrate
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
-from oms.domain.access import TOKEN_ROLES, Principal, Role
+from oms.domain.access import STAFF_ROLES, TOKEN_ROLES, Principal, Role
 from oms.domain.errors import DomainError
 from oms.logs import configure_logging
 
@@ -230,6 +231,49 @@ def cmd_create_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The new account's password and whether it was generated: generated on request, read
+    from standard input when that is not a terminal (scripts), else asked twice."""
+    import getpass
+    import secrets
+
+    if args.generate_password:
+        return secrets.token_urlsafe(12), True
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n"), False
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise DomainError("the two passwords differ")
+    return first, False
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a staff account for the app; print the generated password if asked: 0."""
+    from oms.auth.services.staff import create_user
+
+    password, generated = _new_password(args)
+
+    async def action(s: Settings, url: str) -> str:
+        engine = make_engine(url, s)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                account = await create_user(
+                    session,
+                    username=args.username,
+                    display_name=args.name or args.username,
+                    role=Role(args.role),
+                    password=password,
+                    location_codes=args.location or [],
+                )
+        finally:
+            await engine.dispose()
+        return account.username
+
+    _, username = _with_database(settings, action)
+    print(f"created {args.role} {username}" + (f"; password: {password}" if generated else ""))
+    return 0
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import the file's absolute counts; print the summary (per-row errors included): 0."""
     from oms.inventory.services.bulk_import import import_stream
@@ -343,6 +387,21 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--location", action="append", help="location code (repeatable)")
     token.add_argument("--channel", help="channel code (integration tokens)")
     token.set_defaults(func=cmd_create_token)
+    user = sub.add_parser("create-user", help="create a staff account for the associate app")
+    user.add_argument("--username", required=True, help="the name to sign in with")
+    user.add_argument("--name", help="the name the app shows (default: the user name)")
+    user.add_argument(
+        "--role",
+        default=Role.ASSOCIATE.value,
+        choices=[role.value for role in STAFF_ROLES],
+    )
+    user.add_argument("--location", action="append", help="store code (repeatable)")
+    user.add_argument(
+        "--generate-password",
+        action="store_true",
+        help="make up a password and print it (else: asked, or read from standard input)",
+    )
+    user.set_defaults(func=cmd_create_user)
     imp = sub.add_parser("import", help="import absolute stock counts from CSV or JSON lines")
     imp.add_argument("file")
     imp.add_argument("--format", choices=["csv", "jsonl"])

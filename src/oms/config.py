@@ -84,6 +84,14 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # How long a store token that found a customer by exact email or phone may read them
     # and their orders (long enough to serve them, short enough not to keep a list).
     customer_access_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 60
+    # The associate app: a tablet left alone locks (the session ends) after this many
+    # seconds without a request; a sign-in lasts at most a shift.
+    app_idle_lock_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
+    app_session_hours: Annotated[float, msgspec.Meta(gt=0, le=24)] = 12.0
+    # Failed sign-ins allowed per client address per 5 minutes, and per account per 15
+    # minutes (a correct password is not counted).
+    app_sign_in_failures_per_client: Annotated[int, msgspec.Meta(ge=1)] = 20
+    app_sign_in_failures_per_account: Annotated[int, msgspec.Meta(ge=1)] = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -34,8 +34,10 @@ async def create_token(
     role: Role,
     location_codes: Sequence[str] = (),
     channel_code: str | None = None,
+    kind: str = "api",
 ) -> tuple[ApiToken, str, list[str]]:
-    """Create a token; returns (row, secret, location codes). The secret is never stored."""
+    """Create a token; returns (row, secret, location codes). The secret is never stored.
+    ``kind="session"`` for a staff member's sign-in to the app."""
     check_token_scope(role, has_locations=bool(location_codes), has_channel=bool(channel_code))
     locations = []
     if location_codes:
@@ -46,7 +48,7 @@ async def create_token(
             raise NotFound(f"unknown location(s): {', '.join(missing)}", locations=missing)
     secret = new_secret()
     token = ApiToken(
-        name=name, token_hash=hash_secret(secret), role=role, channel_code=channel_code
+        name=name, token_hash=hash_secret(secret), role=role, channel_code=channel_code, kind=kind
     )
     session.add(token)
     await session.flush()
@@ -87,7 +89,12 @@ class TokenResolver:
     async def _load(self, digest: bytes) -> Principal | None:
         async with self._sessionmaker() as session:
             token = await session.scalar(
-                select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+                select(ApiToken).where(
+                    ApiToken.token_hash == digest,
+                    ApiToken.revoked_at.is_(None),
+                    # A staff sign-in's secret opens the app only, under its idle lock.
+                    ApiToken.kind == "api",
+                )
             )
             if token is None:
                 return None

@@ -27,14 +27,17 @@ async def issue_token(session: AsyncSession, data: TokenIn) -> CreatedToken:
 
 
 async def list_tokens(session: AsyncSession, limit: int, cursor: str | None) -> TokenList:
-    """Tokens, revoked ones too, oldest first, with their location codes; never a secret."""
+    """API tokens, revoked ones too, oldest first, with their location codes; never a secret.
+    Staff sign-ins (tokens of kind ``session``) are the staff accounts' business, not listed."""
     codes = (
         select(func.coalesce(func.array_agg(Location.code), []))
         .join(ApiTokenLocation, ApiTokenLocation.location_id == Location.id)
         .where(ApiTokenLocation.token_id == ApiToken.id)
         .scalar_subquery()
     )
-    query = select(ApiToken, codes).order_by(ApiToken.id).limit(limit + 1)
+    query = (
+        select(ApiToken, codes).where(ApiToken.kind == "api").order_by(ApiToken.id).limit(limit + 1)
+    )
     if cursor is not None:
         query = query.where(ApiToken.id > decode_cursor(cursor, int)[0])
     found = (await session.execute(query)).all()
