@@ -21,6 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from oms import __version__
 from oms.auth.middleware import PUBLIC_OPT, TokenAuthMiddleware
 from oms.auth.services.resolver import TokenResolver
+from oms.auth.services.sessions import SessionStore
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.fulfilment.services.transfer_link import on_transfer_received
@@ -32,6 +33,8 @@ from oms.http.problem_docs import document_problems
 from oms.http.problems import EXCEPTION_HANDLERS
 from oms.routes import ROUTE_HANDLERS
 from oms.system.controllers.metrics import MetricsController
+from oms.web.router import web_routers
+from oms.web.templating import template_config
 from oms.worker.runtime import JobRuntime
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ def create_app(settings: Settings) -> Litestar:
         state.engine = engine
         state.sessionmaker = sessionmaker
         state.token_resolver = TokenResolver(sessionmaker, settings.token_cache_seconds)
+        state.staff_sessions = SessionStore(sessionmaker, settings.token_cache_seconds)
         runtime = JobRuntime(settings, engine, sessionmaker)
         state.outbox_relay = runtime.relay
         await runtime.start()
@@ -66,7 +70,7 @@ def create_app(settings: Settings) -> Litestar:
         app_name="oms", prefix="oms", group_path=True, exclude=["/metrics", "/health"]
     )
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, MetricsController],
+        route_handlers=[*ROUTE_HANDLERS, MetricsController, *web_routers()],
         lifespan=[lifespan],
         # transfer_arrivals: inventory's port for "a transfer arrived", answered by
         # fulfilment, a layer above it.
@@ -105,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
             security=[{"BearerToken": []}],
         ),
         response_cache_config=ResponseCacheConfig(),
+        template_config=template_config(),
         # Logging is configured once by the process (oms.logs), as JSON lines.
         logging_config=None,
         debug=False,

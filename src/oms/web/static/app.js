@@ -1,0 +1,31 @@
+// The associate app's only script besides HTMX.
+(function () {
+  "use strict";
+  // Show refusals (4xx/5xx answers) in the feedback area instead of dropping them; the
+  // server sends HX-Retarget with every refusal.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) {
+      htmx.config.responseHandling = [
+        { code: "204", swap: false },
+        { code: "[23]..", swap: true },
+        { code: "[45]..", swap: true, error: true },
+      ];
+    }
+    // Idle lock: a tablet left on the counter stops showing customers' orders. The server
+    // ends the session after the same time; the page goes to the sign-in screen first.
+    var seconds = parseInt(document.body.dataset.idleLock || "0", 10);
+    if (seconds > 0) {
+      var timer;
+      var arm = function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          window.location.assign("/app/login?reason=locked");
+        }, seconds * 1000);
+      };
+      ["pointerdown", "keydown", "htmx:afterRequest"].forEach(function (name) {
+        document.addEventListener(name, arm, { passive: true });
+      });
+      arm();
+    }
+  });
+})();
