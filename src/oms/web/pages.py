@@ -20,13 +20,22 @@ def page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    """``template`` with ``context`` plus ``staff``, ``store`` ((code, name) or None) and
+    """``template`` with ``context`` plus the ``common_context``."""
+    return Template(
+        template,
+        context=common_context(staff, state) | context,
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def common_context(staff: Staff, state: State) -> dict[str, Any]:
+    """What every app page gets: ``staff``, ``store`` ((code, name) or None) and
     ``idle_lock_seconds``."""
     view = staff.view
     store = (view.store_code, view.store_name) if view.store_code is not None else None
-    common = {
+    return {
         "staff": staff,
         "store": store,
         "idle_lock_seconds": state.settings.app_idle_lock_seconds,
     }
-    return Template(template, context=common | context, status_code=status_code, headers=headers)
