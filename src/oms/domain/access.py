@@ -61,6 +61,9 @@ class Action(enum.Enum):
     RETURN = "return"  # take a return in at a location
     READ_CUSTOMERS = "read_customers"
     READ_LISTINGS = "read_listings"  # integration tokens: only their own channel's
+    MANAGE_PRICES = "manage_prices"  # set, import and delete channel prices
+    READ_PRICES = "read_prices"  # store staff quote them to customers
+    OVERRIDE_PRICE = "override_price"  # charge another price than the list's, at a location
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -85,6 +88,8 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.UNLOCK_PICKUP_CODE,
             Action.RETURN,
             Action.READ_CUSTOMERS,
+            Action.READ_PRICES,
+            Action.OVERRIDE_PRICE,
         }
     ),
     Role.ASSOCIATE: frozenset(
@@ -102,6 +107,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FULFIL,
             Action.RETURN,
             Action.READ_CUSTOMERS,
+            Action.READ_PRICES,
         }
     ),
     # A channel's machine client: holds, its own channel's orders and listings.
@@ -351,3 +357,14 @@ def require_place_order_on(principal: Principal, *, channel: str, staff_orders: 
             f"channel {channel!r} does not take orders from role {_named(principal)!r}",
             channel=channel,
         )
+
+
+# Price lists: admins set them; store staff read them (they quote prices at the counter);
+# a channel's machine client does not (the partner sets its own prices).
+
+
+def may_override_price_at(principal: Principal, location_id: int) -> bool:
+    """Whether the token may charge another price than the channel's list price for an
+    order taken at ``location_id``: admins anywhere, a store manager at their own stores.
+    A discount is money given away, so an associate needs a manager to approve it."""
+    return principal.may(Action.OVERRIDE_PRICE) and principal.sees_location(location_id)
