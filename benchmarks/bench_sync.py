@@ -26,11 +26,11 @@ SKUs) at 8 and 32 clients with (1) no listing at all and (2) every SKU listed on
 channels with sync pushing meanwhile (each such run starts with the listings in step with
 the partners), interleaved and repeated; medians and their ratio, and the API process's
 CPU per order (in embedded mode it runs the sync passes too). Part C repeats part B in a
-second API process whose dispatcher never ticks: the listings are marked pending in each
-order's statement but no pass runs, which is the hot path's own cost, wherever the passes
-run. ``--profile DIR`` records the API process during the first run of each case. Ends
-with the oversell checks and the ledger audit of the other benchmarks. Any failed check
-exits non-zero.
+second API process whose dispatcher never ticks: each order's statement still writes the
+stock gate's signals for its listed SKUs, but nothing folds or pushes them, which is the
+hot path's own cost, wherever the passes run. ``--profile DIR`` records the API process
+during the first run of each case. Ends with the oversell checks and the ledger audit of
+the other benchmarks. Any failed check exits non-zero.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def print_placement(b: sync_load.PlacementResult, part: str, passes: bool) -> No
         "the dispatcher and passes pushing what orders change"
         if passes
         else "no pass running (the dispatcher's tick is an hour): what the hot path alone costs,"
-        "\n  the stock gate's signal and the listings marked pending in the order's statement"
+        "\n  the stock gate's signals written by the order's own statement"
     )
     print(
         "  no sync: no listing at all (the stock gate signals nothing); with: every SKU listed"
