@@ -57,6 +57,7 @@ async def _prepare_demo(settings: Settings, url: str, partners: DemoPartners | N
     from oms.demo.orders_data import demo_tracking_token
     from oms.demo.partners import connect_demo_channels, partners_banner
     from oms.demo.seed import format_demo_banner, issue_demo_tokens, seed_demo
+    from oms.demo.staff_data import issue_demo_logins, logins_banner
 
     await _migrate(settings, url)
     engine = make_engine(url, settings)
@@ -64,6 +65,7 @@ async def _prepare_demo(settings: Settings, url: str, partners: DemoPartners | N
         async with make_sessionmaker(engine)() as session, session.begin():
             await seed_demo(session)
             tokens = await issue_demo_tokens(session)
+            logins = await issue_demo_logins(session)
             tracking = await demo_tracking_token(session)
             if partners is not None:
                 await connect_demo_channels(session, partners)
@@ -71,6 +73,7 @@ async def _prepare_demo(settings: Settings, url: str, partners: DemoPartners | N
         await engine.dispose()
     base = _local_url(settings)
     banner = format_demo_banner(tokens, base, tracking_token=tracking)
+    banner += logins_banner(logins, base)
     if partners is not None:
         admin = next((t.secret for t in tokens if t.role == Role.ADMIN), None)
         banner += "\n" + partners_banner(partners, base, admin)
