@@ -1,4 +1,5 @@
-"""The `oms` command against the test database: audit, tokens, import, bad configuration."""
+"""The `oms` command against the test database: audit, tokens, staff accounts, import, bad
+configuration."""
 
 from __future__ import annotations
 
@@ -8,16 +9,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.world import World
+from tests.support.web import browser, post_login
+from tests.support.world import World, unique
 
 OMS = [sys.executable, "-m", "oms.cli"]
 
 
-def _run(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    database_url: str, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OMS_")}
     environment.update(OMS_DATABASE_URL=database_url, OMS_LOG_LEVEL="WARNING", **env)
     return subprocess.run(
-        [*OMS, *args], env=environment, capture_output=True, text=True, timeout=120, check=False
+        [*OMS, *args],
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -54,6 +64,50 @@ async def test_create_token_prints_a_working_secret(database_url: str, world: Wo
     assert refused.returncode == 2
     assert "needs at least one location" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+async def test_create_user_makes_an_account_that_signs_in(database_url: str, world: World) -> None:
+    store = await world.location()
+    name = unique("ana")
+    result = _run(
+        database_url,
+        "create-user",
+        "--username",
+        name,
+        "--name",
+        "Ana Pop",
+        "--location",
+        store.code,
+        stdin="a long enough password\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "password" not in result.stdout  # typed in, so not printed
+    client = browser(world.client)
+    assert (await post_login(client, name, "a long enough password")).status_code == 303
+    assert "Ana Pop" in (await client.get("/app")).text
+
+    generated = _run(
+        database_url, "create-user", "--username", unique("boss"), "--role", "admin",
+        "--generate-password",
+    )  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    assert "password: " in generated.stdout
+
+    for args, message in (
+        (("--username", name, "--location", store.code), "already exists"),
+        (("--username", unique("x")), "needs at least one location"),
+        (("--username", unique("x"), "--location", "NOPE"), "unknown location"),
+    ):
+        refused = _run(database_url, "create-user", *args, stdin="a long enough password\n")
+        assert refused.returncode == 2
+        assert message in refused.stderr
+        assert "Traceback" not in refused.stderr
+    short = _run(
+        database_url, "create-user", "--username", unique("x"), "--location", store.code,
+        stdin="short\n",
+    )  # fmt: skip
+    assert short.returncode == 2
+    assert "at least 10 characters" in short.stderr
 
 
 async def test_import_from_a_file(database_url: str, world: World, tmp_path: Path) -> None:
