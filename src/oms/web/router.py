@@ -21,12 +21,17 @@ from oms.auth.middleware import PUBLIC_OPT
 from oms.http.middleware import require_declared_content_type
 from oms.web.controllers.home import HomeController
 from oms.web.controllers.session import SessionController
+from oms.web.controllers.stock import StockController
 from oms.web.feedback import EXCEPTION_HANDLERS
 from oms.web.staff import provide_staff
 from oms.web.templating import STATIC
 
 # Every page and form of the app, mounted under /app by ``app_router``.
-APP_CONTROLLERS: list[ControllerRouterHandler] = [SessionController, HomeController]
+APP_CONTROLLERS: list[ControllerRouterHandler] = [
+    SessionController,
+    HomeController,
+    StockController,
+]
 
 
 async def check_form_request(request: Request[Any, Any, Any]) -> None:
