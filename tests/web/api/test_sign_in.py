@@ -180,3 +180,14 @@ async def test_next_never_leaves_the_app(world: World) -> None:
     # An admin has no store: picks one first; a foreign next is dropped either way.
     assert response.headers["location"] in {"/app", "/app/store"}
     assert isinstance(response, httpx.Response)
+
+
+async def test_app_pages_are_not_cached_framed_or_scripted_from_elsewhere(world: World) -> None:
+    store = await world.location()
+    signed = await sign_in(world, "associate", (store,))
+    for response in (await signed.get("/app"), await browser(world.client).get("/app/login")):
+        assert response.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "script-src 'self';" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
