@@ -28,6 +28,17 @@ MAX_AMOUNT = 10**12
 MinorUnits = Annotated[int, msgspec.Meta(ge=0, le=MAX_AMOUNT)]
 Email = Annotated[str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()\-.]+$")]
+# The customer's language as the channel knows it (BCP 47, e.g. "ro" or "pt-BR"): messages
+# and the tracking page use it when it is one we speak.
+LanguageTag = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="BCP 47 language tag",
+        examples=["ro", "en-GB"],
+    ),
+]
 DeliveryIndex = Annotated[int, msgspec.Meta(ge=0, le=19)]
 LineNo = Annotated[int, msgspec.Meta(ge=1, le=MAX_LINES)]
 
@@ -84,6 +95,7 @@ class OrderIn(Input, frozen=True, kw_only=True):
     deliveries: Annotated[list[Delivery], msgspec.Meta(min_length=1, max_length=20)]
     # Optional: the total the channel computed; refused if it differs from the lines' sum.
     total: MoneyIn | None = None
+    language: LanguageTag | None = None
 
     def __post_init__(self) -> None:
         currencies = {line.currency for line in self.lines}
@@ -190,6 +202,7 @@ class OrderOut(Output, frozen=True, kw_only=True):
     deliveries: list[dict[str, Any]]
     fulfilments: list[FulfilmentOut]
     tracking_token: str
+    language: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -115,6 +115,7 @@ async def place(session: AsyncSession, principal: Principal, data: OrderIn) -> P
         # 192 random bits: the tracking page's only secret.
         tracking_token=secrets.token_urlsafe(24),
         intake_fingerprint=intake,
+        language=data.language,
     )
 
     def accept(plan_: Plan, seen: list[Candidate]) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class SalesOrderRow(TableRow, frozen=True, kw_only=True):
     deliveries: Annotated[str, "jsonb"]  # JSON text
     tracking_token: Annotated[str, "text"]
     intake_fingerprint: Annotated[bytes, "bytea"]
+    language: Annotated[str | None, "text"]
 
 
 class OrderLineRow(TableRow, frozen=True, kw_only=True):

@@ -120,6 +120,7 @@ async def get_order_out(conn: AsyncConnection, order_id: uuid.UUID) -> OrderOut:
         deliveries=order.deliveries,
         fulfilments=fulfilments,
         tracking_token=order.tracking_token,
+        language=order.language,
         created_at=order.created_at,
         updated_at=order.updated_at,
     )
@@ -202,6 +203,7 @@ def placed_order_out(
         deliveries=deliveries,
         fulfilments=fulfilments,
         tracking_token=tracking_token,
+        language=data.language,
         created_at=created_at,
         updated_at=created_at,
     )
