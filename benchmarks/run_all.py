@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.bench_import",
     "benchmarks.bench_orders",
     "benchmarks.bench_sync",
+    "benchmarks.bench_pages",
 )
 
 
