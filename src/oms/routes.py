@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from oms.auth.controllers import TokenController
 from oms.catalogue.controllers import LocationController, SkuController
 from oms.channels.controllers import ChannelController
+from oms.channels.controllers_prices import PriceController
 from oms.customers.controllers import CustomerController
 from oms.fulfilment.controllers.fulfilments import FulfilmentController
 from oms.fulfilment.controllers.returns import ReturnController
@@ -33,6 +34,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocationController,
     SkuController,
     ChannelController,
+    PriceController,
     SyncStatusController,
     SyncSettingsController,
     ListingController,
