@@ -368,3 +368,12 @@ def may_override_price_at(principal: Principal, location_id: int) -> bool:
     order taken at ``location_id``: admins anywhere, a store manager at their own stores.
     A discount is money given away, so an associate needs a manager to approve it."""
     return principal.may(Action.OVERRIDE_PRICE) and principal.sees_location(location_id)
+
+
+def may_approve_at(principal: Principal, location_id: int) -> bool:
+    """Whether the person may approve, on the spot, what an associate may not do alone at
+    ``location_id`` (typing in a price): an admin, or a manager of that store. What the
+    approval then covers is asked of the approver's own rules."""
+    return principal.role in (Role.ADMIN, Role.STORE_MANAGER) and principal.sees_location(
+        location_id
+    )
