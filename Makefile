@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make run` and `make test`. Python 3.11+ is all they need.
+# Two commands on a fresh machine: `make run` and `make test`. Python 3.11+ is all they need
+# (the browser tests also want Debian's chromium and npm: `browser-deps` installs them when it can).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ LOCK := requirements/lock.txt
 RUNTIME_LOCK := requirements/runtime.txt
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint format bench install lock clean
+.PHONY: run test lint format bench install lock clean browser-deps
 
 # Exactly the locked releases (hash-checked), then the project itself without resolving
 # anything; `pip check` fails when pyproject.toml asks for something the lock lacks.
@@ -29,8 +30,12 @@ run: $(STAMP)
 	$(BIN)/oms run
 
 ## The whole test suite against real PostgreSQL (embedded unless OMS_TEST_DATABASE_URL).
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/pytest
+
+## What the browser tests need: Debian's chromium (installed when root) and axe-core (npm ci).
+browser-deps:
+	scripts/browser-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

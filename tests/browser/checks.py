@@ -1,0 +1,82 @@
+"""What every screen is checked for in a real browser: axe-core's accessibility rules, no
+sideways scrolling at the tablet sizes, and a screenshot to look at afterwards."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, ViewportSize
+
+BROWSER_TESTS = Path(__file__).parent
+AXE_SCRIPT = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = BROWSER_TESTS.parent / "artifacts"
+
+TABLET_LANDSCAPE = ViewportSize(width=1280, height=800)
+TABLET_PORTRAIT = ViewportSize(width=800, height=1280)
+PHONE = ViewportSize(width=390, height=844)
+TABLET_SIZES = (TABLET_LANDSCAPE, TABLET_PORTRAIT)
+
+# Minor and moderate findings are advice; these stop someone using the screen.
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']}")
+        lines.append(f"    {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {' '.join(node['target'])}: {node['failureSummary']}")
+            lines.append(f"       {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+async def assert_accessible(page: Page, screen: str) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated through the browser's devtools channel: a <script> tag would be refused by
+        # the app's content security policy (scripts only from its own files), which stays on.
+        await page.evaluate(_axe_source())
+    result: dict[str, Any] = await page.evaluate("async () => await axe.run(document)")
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"accessibility violations on {screen} ({page.url}):\n" + _describe(
+        blocking
+    )
+
+
+async def assert_no_sideways_scroll(page: Page, screen: str) -> None:
+    widths: dict[str, int] = await page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )
+    assert widths["scroll"] <= widths["inner"], (
+        f"{screen} scrolls sideways at {page.viewport_size}: {widths['scroll']} px of content"
+        f" in {widths['inner']} px"
+    )
+
+
+async def screenshot(page: Page, screen: str) -> Path:
+    """A full-page PNG in tests/artifacts, named by screen and viewport size."""
+    size = page.viewport_size
+    assert size is not None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{screen}-{size['width']}x{size['height']}.png"
+    await page.screenshot(path=path, full_page=True)
+    return path
+
+
+async def check_screen(page: Page, screen: str) -> None:
+    """The screen now shown, at both tablet sizes: accessible, no sideways scrolling, and a
+    screenshot of each; the page is left at the landscape size."""
+    await assert_accessible(page, screen)
+    for size in TABLET_SIZES:
+        await page.set_viewport_size(size)
+        await assert_no_sideways_scroll(page, screen)
+        await screenshot(page, screen)
+    await page.set_viewport_size(TABLET_LANDSCAPE)

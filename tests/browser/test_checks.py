@@ -1,0 +1,26 @@
+"""The screen checks themselves catch what they are for: a page with a serious accessibility
+fault, and a page wider than the tablet."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page
+
+from tests.browser.checks import assert_accessible, assert_no_sideways_scroll
+
+
+async def test_axe_finds_a_serious_fault(page: Page) -> None:
+    await page.set_content(
+        '<!doctype html><html lang="en"><title>t</title><main>'
+        '<input id="q" name="q"><button></button></main></html>'
+    )
+    with pytest.raises(AssertionError) as refused:
+        await assert_accessible(page, "a bad page")
+    assert "button-name" in str(refused.value)
+    assert "label" in str(refused.value)
+
+
+async def test_a_page_wider_than_the_screen_is_caught(page: Page) -> None:
+    await page.set_content('<!doctype html><div style="width: 1400px">wide</div>')
+    with pytest.raises(AssertionError, match="scrolls sideways"):
+        await assert_no_sideways_scroll(page, "a wide page")
