@@ -21,8 +21,11 @@ from litestar.types import ControllerRouterHandler
 from oms.auth.middleware import PUBLIC_OPT
 from oms.http.middleware import require_declared_content_type
 from oms.web.controllers.home import HomeController
+from oms.web.controllers.returns import ReturnsController
 from oms.web.controllers.session import SessionController
 from oms.web.controllers.stock import StockController
+from oms.web.controllers.stock_work import StockWorkController
+from oms.web.controllers.stock_work_transfers import TransfersInController
 from oms.web.feedback import EXCEPTION_HANDLERS
 from oms.web.staff import provide_staff
 from oms.web.templating import STATIC
@@ -32,6 +35,9 @@ APP_CONTROLLERS: list[ControllerRouterHandler] = [
     SessionController,
     HomeController,
     StockController,
+    StockWorkController,
+    TransfersInController,
+    ReturnsController,
 ]
 
 
