@@ -20,12 +20,15 @@ from litestar.types import ControllerRouterHandler
 
 from oms.auth.middleware import PUBLIC_OPT
 from oms.http.middleware import require_declared_content_type
+from oms.web.controllers.handover import HandOverController
 from oms.web.controllers.home import HomeController
 from oms.web.controllers.returns import ReturnsController
 from oms.web.controllers.session import SessionController
 from oms.web.controllers.stock import StockController
 from oms.web.controllers.stock_work import StockWorkController
 from oms.web.controllers.stock_work_transfers import TransfersInController
+from oms.web.controllers.work import WorkController
+from oms.web.controllers.work_steps import WorkStepController
 from oms.web.feedback import EXCEPTION_HANDLERS
 from oms.web.staff import provide_staff
 from oms.web.templating import STATIC
@@ -35,6 +38,9 @@ APP_CONTROLLERS: list[ControllerRouterHandler] = [
     SessionController,
     HomeController,
     StockController,
+    WorkController,
+    WorkStepController,
+    HandOverController,
     StockWorkController,
     TransfersInController,
     ReturnsController,

@@ -1,0 +1,201 @@
+"""The fulfilment queue of the store the associate stands in, one fulfilment, and picking
+by scan. The steps that change a fulfilment are in ``work_steps``.
+
+Everything is read through the API's own services with the session's principal
+(``queue.list_queue``, ``queue.pick_list``, ``queue.get_card``), so another store's
+fulfilment is the API's 404 here too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms.domain.access import Principal
+from oms.domain.errors import DomainError, InvalidInput, InvalidState
+from oms.domain.fulfilment_flow import DEFAULT_SHORT_PICK_EFFECTS, allowed_next
+from oms.fulfilment.schemas import FulfilmentCard
+from oms.fulfilment.services import queue
+from oms.http.deps import DbSession
+from oms.http.problems import domain_status
+from oms.web import work_views as views
+from oms.web.forms import FORM
+from oms.web.once import new_form_key
+from oms.web.pages import page
+from oms.web.staff import SignedIn, Staff
+
+QUEUE_LIMIT = 100
+SHORT_PICK_REASONS = {
+    "not_found": "Not on the shelf",
+    "damaged": "Damaged",
+    "wrong_item": "Wrong item on the shelf",
+    "other": "Other",
+    "no_capacity": "No time to pick it",
+}
+assert set(SHORT_PICK_REASONS) == set(DEFAULT_SHORT_PICK_EFFECTS)  # the API's reasons
+
+
+class ScanForm(msgspec.Struct, frozen=True):
+    code: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    quantity: Annotated[str, msgspec.Meta(max_length=10)] = ""
+    picks: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    csrf: str = msgspec.field(name="_csrf", default="")
+
+
+def fulfilment_path(fulfilment_id: uuid.UUID) -> str:
+    return f"/app/work/{fulfilment_id}"
+
+
+async def detail_context(
+    session: AsyncSession,
+    staff: Staff,
+    fulfilment_id: uuid.UUID,
+    *,
+    picks: dict[int, int] | None = None,
+    done: str | None = None,
+    refusal: DomainError | None = None,
+    last_scan: views.PickRow | None = None,
+) -> dict[str, Any]:
+    """Everything ``work_detail.html`` shows. The pick list is read first: it is the
+    store-work read (another store's fulfilment is a NotFound, as in the API)."""
+    principal: Principal = staff.principal
+    pick = await queue.pick_list(session, principal, fulfilment_id)
+    card = await queue.get_card(session, principal, fulfilment_id)
+    rows = views.pick_rows(pick.lines, picks or {})
+    fulfilment = card.fulfilment
+    return {
+        "card": card,
+        "pick": pick,
+        "rows": rows,
+        "picks": views.format_picks(rows),
+        "all_picked": views.all_picked(rows),
+        "next_states": allowed_next(fulfilment.state, fulfilment.method),
+        "can_short": fulfilment.state in ("pending", "picking", "packed")
+        and not card.awaiting_transfer,
+        "state_label": views.STATE_LABELS.get(fulfilment.state, fulfilment.state),
+        "method_label": views.METHOD_LABELS.get(fulfilment.method, fulfilment.method),
+        "age": views.age_text(card.age_seconds),
+        "late": views.is_late(card),
+        "reasons": SHORT_PICK_REASONS,
+        "done": done,
+        "refusal": _refusal(refusal),
+        "last_scan": last_scan,
+        "new_key": new_form_key,
+        "path": fulfilment_path(fulfilment_id),
+    }
+
+
+def _refusal(error: DomainError | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    return {
+        "title": error.title,
+        "detail": error.detail,
+        "code": error.code,
+        "status": domain_status(type(error)),
+    }
+
+
+class WorkController(Controller):
+    path = "/app/work"
+    include_in_schema = False
+
+    @get("/")
+    async def queue_page(
+        self,
+        staff: SignedIn,
+        state: State,
+        db_session: DbSession,
+        # ``state`` is Litestar's name for the app state: the query is read under another.
+        tab: Annotated[str | None, QueryParameter(name="state", max_length=40)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Template:
+        staff.here()
+        tab = tab or None
+        states = [views.api_state(tab)] if tab is not None else None
+        found = await queue.list_queue(
+            db_session,
+            staff.principal,
+            location=str(staff.view.store_code),
+            states=states,  # type: ignore[arg-type]  # checked by api_state
+            method=None,
+            limit=QUEUE_LIMIT,
+            cursor=cursor,
+        )
+        cards = [card for card in found.items if views.in_tab(card, tab)]
+        groups: list[tuple[str, str, list[FulfilmentCard]]] = [
+            (value, label, [c for c in cards if views.tab_of(c) == value])
+            for value, label in views.TABS
+            if tab in (None, value)
+        ]
+        return page(
+            "app/work.html",
+            staff,
+            state,
+            tabs=views.TABS,
+            tab=tab,
+            groups=groups,
+            total=len(cards),
+            next_cursor=found.next_cursor,
+            age=views.age_text,
+            is_late=views.is_late,
+            units=views.units,
+            methods=views.METHOD_LABELS,
+        )
+
+    @get("/{fulfilment_id:uuid}")
+    async def fulfilment_page(
+        self,
+        fulfilment_id: FromPath[uuid.UUID],
+        staff: SignedIn,
+        state: State,
+        db_session: DbSession,
+    ) -> Template:
+        staff.here()
+        context = await detail_context(db_session, staff, fulfilment_id)
+        return page("app/work_detail.html", staff, state, **context)
+
+    @post("/{fulfilment_id:uuid}/scan", opt={"content_types": FORM})
+    async def scan(
+        self,
+        fulfilment_id: FromPath[uuid.UUID],
+        staff: SignedIn,
+        state: State,
+        db_session: DbSession,
+        data: URLEncodedBody[ScanForm],
+    ) -> Template:
+        """Count a scanned unit. Nothing is written: the count travels with the page (see
+        ``work_views``); a wrong item is refused on the pick list, which keeps its count."""
+        staff.here()
+        picks = views.parse_picks(data.picks)
+        context = await detail_context(db_session, staff, fulfilment_id, picks=picks)
+        try:
+            if context["card"].fulfilment.state != "picking":
+                raise InvalidState(
+                    "this fulfilment is not being picked; start picking first",
+                    state=context["card"].fulfilment.state,
+                )
+            rows, counted = views.scan(context["rows"], data.code, views.scan_units(data.quantity))
+        except (InvalidInput, InvalidState) as refused:
+            context["refusal"] = _refusal(refused)
+            return page(
+                "app/work_detail.html",
+                staff,
+                state,
+                status_code=domain_status(type(refused)),
+                **context,
+            )
+        context |= {
+            "rows": rows,
+            "picks": views.format_picks(rows),
+            "all_picked": views.all_picked(rows),
+            "last_scan": counted,
+        }
+        return page("app/work_detail.html", staff, state, **context)
