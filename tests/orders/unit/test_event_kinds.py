@@ -21,6 +21,7 @@ def test_stored_values_are_the_kinds_orders_have_always_recorded() -> None:
         "order.returned",
         "order.accessed_by_staff",
         "order.duplicate_with_different_body",
+        "order.price_overridden",
         "fulfilment.created",
         "fulfilment.picking",
         "fulfilment.packed",

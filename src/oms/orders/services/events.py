@@ -28,6 +28,8 @@ class EventKind(enum.StrEnum):
     ORDER_ACCESSED_BY_STAFF = "order.accessed_by_staff"
     # A resend of (channel, external id) that said something else (once per distinct body).
     ORDER_DUPLICATE_WITH_DIFFERENT_BODY = "order.duplicate_with_different_body"
+    # A line of an order taken by store staff charged another price than the channel's list.
+    PRICE_OVERRIDDEN = "order.price_overridden"
     # A fulfilment: created by routing, then one event per state it enters.
     FULFILMENT_CREATED = "fulfilment.created"
     FULFILMENT_PICKING = "fulfilment.picking"
