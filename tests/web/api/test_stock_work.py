@@ -142,6 +142,16 @@ async def test_an_unknown_scan_is_refused_with_the_api_code(world: World) -> Non
     assert answer.status_code == 404
     assert "not_found" in answer.text
     assert "NO-SUCH-THING" in answer.text
+    typed = await post_form(
+        associate,
+        "/app/stock-work/receive",
+        "/app/stock-work/receive",
+        location=store.code,
+        sku="NO-SUCH-THING",
+        quantity="two",
+    )
+    assert typed.status_code == 422
+    assert "quantity must be a whole number from 1" in typed.text
 
 
 async def test_adjust_as_a_store_manager_with_a_reason(world: World) -> None:

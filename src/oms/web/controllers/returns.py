@@ -22,7 +22,7 @@ from litestar.response import Template
 from oms.customers.schemas import CustomerProfile
 from oms.customers.services import profiles
 from oms.domain.access import Action
-from oms.domain.errors import NotFound
+from oms.domain.errors import InvalidInput, NotFound
 from oms.fulfilment.schemas import ReturnIn, ReturnOut
 from oms.fulfilment.services import returns
 from oms.http.deps import DbSession
@@ -165,10 +165,13 @@ class ReturnsController(Controller):
             order = await queries.order_for(
                 await db_session.connection(), staff.principal, order_id
             )
+            lines = _return_lines(form, order)
+            if not lines:
+                raise InvalidInput("type how many units come back on at least one line")
             data = api_input(
                 ReturnIn,
                 location=str(form.get("location") or ""),
-                lines=_return_lines(form, order),
+                lines=lines,
                 refund_amount=minor_units(str(form.get("refund") or ""), order.currency),
                 note=str(form.get("note") or "").strip() or None,
             )
