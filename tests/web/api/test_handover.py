@@ -5,6 +5,9 @@ unlock with a reason; a double tap hands over once."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
+
+import httpx
 
 from oms.db.models import Location
 from tests.support.fulfilment import advance, event_kinds, rows
@@ -22,7 +25,7 @@ from tests.web.api.fulfilment_screens import (
 
 async def _on_the_shelf(
     world: World, store: Location, email: str | None = None
-) -> tuple[dict[str, object], str]:
+) -> tuple[dict[str, Any], str]:
     tent, _ = await sku_with_barcode(world, "Tent")
     order, f_id = await pickup_order(world, store, [(tent, 2)], email=email)
     api = await world.token("associate", locations=(store,))
@@ -30,7 +33,7 @@ async def _on_the_shelf(
     return order, f_id
 
 
-async def _search(signed: SignedIn, query: str):  # type: ignore[no-untyped-def]
+async def _search(signed: SignedIn, query: str) -> httpx.Response:
     page = await signed.get("/app/handover")
     assert 'id="handover-search"' in page.text
     return await submit(signed, page, "/app/handover", q=query)
