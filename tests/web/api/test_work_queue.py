@@ -29,7 +29,9 @@ def _listed(page: str) -> list[int]:
 async def _age(world: World, fulfilment_id: str, hours: float) -> None:
     async with world.sessionmaker() as session, session.begin():
         await session.execute(
-            text("UPDATE fulfilment SET created_at = now() - CAST(:age AS interval) WHERE id = :id"),
+            text(
+                "UPDATE fulfilment SET created_at = now() - CAST(:age AS interval) WHERE id = :id"
+            ),
             {"age": timedelta(hours=hours), "id": uuid.UUID(fulfilment_id)},
         )
 
@@ -111,7 +113,7 @@ async def test_another_stores_associate_cannot_see_or_change_this_stores_work(
         assert page.status_code == 404, path
         assert "not_found" in page.text
     # Posting the forms directly: refused, nothing changes.
-    posts = [
+    posts: list[tuple[str, dict[str, object]]] = [
         (f"/app/work/{pending_id}/start-picking", {}),
         (f"/app/work/{pending_id}/scan", {"code": tent_gtin, "picks": ""}),
         (f"/app/work/{pending_id}/finish-picking", {"picks": "1:1"}),
