@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import ConsoleMessage, Error, Page, ViewportSize
 
 BROWSER_TESTS = Path(__file__).parent
 AXE_SCRIPT = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"
@@ -25,6 +25,36 @@ BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 @functools.cache
 def _axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+# What each page's scripts reported: uncaught errors and console errors, such as a script
+# or an inline handler the content security policy refused.
+_SCRIPT_ERRORS: dict[Page, list[str]] = {}
+_REFUSALS_LOGGED = ("Failed to load resource", "Response Status Error Code")
+
+
+def watch_script_errors(page: Page) -> None:
+    errors = _SCRIPT_ERRORS.setdefault(page, [])
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A refused form answers 4xx on purpose; the browser and HTMX log each such answer.
+        if message.type == "error" and not message.text.startswith(_REFUSALS_LOGGED):
+            errors.append(f"console: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        errors.append(f"uncaught: {error.message}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+
+
+def forget_page(page: Page) -> None:
+    _SCRIPT_ERRORS.pop(page, None)
+
+
+def assert_no_script_errors(page: Page, screen: str) -> None:
+    errors = _SCRIPT_ERRORS.get(page, [])
+    assert not errors, f"script errors up to {screen} ({page.url}):\n" + "\n".join(errors)
 
 
 def _describe(violations: list[dict[str, Any]]) -> str:
@@ -73,7 +103,8 @@ async def screenshot(page: Page, screen: str) -> Path:
 
 async def check_screen(page: Page, screen: str) -> None:
     """The screen now shown, at both tablet sizes: accessible, no sideways scrolling, and a
-    screenshot of each; the page is left at the landscape size."""
+    screenshot of each; no script error so far; the page is left at the landscape size."""
+    assert_no_script_errors(page, screen)
     await assert_accessible(page, screen)
     for size in TABLET_SIZES:
         await page.set_viewport_size(size)

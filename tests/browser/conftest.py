@@ -17,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oms.config import Settings
-from tests.browser.checks import AXE_SCRIPT, TABLET_LANDSCAPE
+from tests.browser.checks import AXE_SCRIPT, TABLET_LANDSCAPE, forget_page, watch_script_errors
 from tests.browser.flows import NewPage
 from tests.browser.server import AppServer
 
@@ -97,10 +97,14 @@ async def new_page(chromium: Browser, app_server: AppServer) -> AsyncIterator[Ne
         context = await chromium.new_context(**settings)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return await context.new_page()
+        page = await context.new_page()
+        watch_script_errors(page)
+        return page
 
     yield open_page
     for context in contexts:
+        for page in context.pages:
+            forget_page(page)
         await context.close()
 
 

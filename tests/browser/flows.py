@@ -29,3 +29,9 @@ async def form_token(page: Page) -> str:
     token = await page.locator('form[action="/app/logout"] input[name="_csrf"]').input_value()
     assert token
     return token
+
+
+async def go_by_menu(page: Page, name: str) -> None:
+    """Follows a link of the main menu at the top of every signed-in page."""
+    menu = page.get_by_role("navigation", name="Main")
+    await menu.get_by_role("link", name=name, exact=True).click()
