@@ -1,12 +1,16 @@
 """The screen checks themselves catch what they are for: a page with a serious accessibility
-fault, and a page wider than the tablet."""
+fault, a page wider than the tablet, and a script the content security policy refused."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.async_api import Page
 
-from tests.browser.checks import assert_accessible, assert_no_sideways_scroll
+from tests.browser.checks import (
+    assert_accessible,
+    assert_no_script_errors,
+    assert_no_sideways_scroll,
+)
 
 
 async def test_axe_finds_a_serious_fault(page: Page) -> None:
@@ -24,3 +28,12 @@ async def test_a_page_wider_than_the_screen_is_caught(page: Page) -> None:
     await page.set_content('<!doctype html><div style="width: 1400px">wide</div>')
     with pytest.raises(AssertionError, match="scrolls sideways"):
         await assert_no_sideways_scroll(page, "a wide page")
+
+
+async def test_a_script_refused_by_the_content_security_policy_is_caught(page: Page) -> None:
+    await page.set_content(
+        '<!doctype html><meta http-equiv="Content-Security-Policy" content="script-src \'self\'">'
+        "<script>document.title = 'ran'</script>"
+    )
+    with pytest.raises(AssertionError, match="Content Security Policy"):
+        assert_no_script_errors(page, "a page with an inline script")
