@@ -34,6 +34,7 @@ from oms.demo.catalogue_data import (
 )
 from oms.demo.channels_data import seed_demo_channels
 from oms.demo.orders_data import seed_demo_orders
+from oms.demo.prices_data import seed_demo_prices
 from oms.domain import gtin
 from oms.domain.access import Role
 from oms.domain.stock import MovementKind
@@ -242,14 +243,17 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> bool:
     await session.execute(_LOCK)
     present = await session.scalar(select(Location.id).where(Location.code == WAREHOUSE_CODE))
     if present is not None:
-        # A demo made before channels existed gains them; existing ones are left alone.
+        # A demo made before channels (or prices) existed gains them; existing ones are
+        # left alone.
         await seed_demo_channels(session)
+        await seed_demo_prices(session, (sku.code for sku in demo_skus()))
         await seed_demo_orders(session)
         return False
     places = await _insert_locations(session)
     skus = await _insert_catalogue(session, demo_skus())
     await _receive(session, plan_stock(seed), skus, places)
     await seed_demo_channels(session)
+    await seed_demo_prices(session, skus)
     await seed_demo_orders(session)
     return True
 
