@@ -57,6 +57,10 @@ class UnlockForm(msgspec.Struct, frozen=True):
     csrf: str = msgspec.field(name="_csrf", default="")
 
 
+def pickup_path(fulfilment_id: uuid.UUID) -> str:
+    return f"/app/handover/{fulfilment_id}"
+
+
 def _refusal(error: DomainError) -> dict[str, Any]:
     status = domain_status(type(error))
     left = error.extra.get("attempts_left")
@@ -98,7 +102,7 @@ async def detail_context(
         "refusal": _refusal(refusal) if refusal is not None else None,
         "code": code,
         "new_key": new_form_key,
-        "path": f"/app/handover/{fulfilment_id}",
+        "path": pickup_path(fulfilment_id),
     }
 
 
@@ -131,10 +135,11 @@ class HandOverController(Controller):
             grant_minutes=state.settings.customer_access_minutes,
         )
         if len(found.rows) == 1:
-            context = await detail_context(
-                db_session, staff, found.rows[0].id, code=found.code or ""
-            )
-            return page(DETAIL, staff, state, **context)
+            only = found.rows[0].id
+            context = await detail_context(db_session, staff, only, code=found.code or "")
+            # The browser shows the pickup's own address (the code stays out of it).
+            headers = {"HX-Push-Url": pickup_path(only)}
+            return page(DETAIL, staff, state, headers=headers, **context)
         return page(SEARCH, staff, state, q=data.q, found=found, methods=views.METHOD_LABELS)
 
     @get("/{fulfilment_id:uuid}")

@@ -53,6 +53,12 @@ def fulfilment_path(fulfilment_id: uuid.UUID) -> str:
     return f"/app/work/{fulfilment_id}"
 
 
+def stay_on(fulfilment_id: uuid.UUID) -> dict[str, str]:
+    """A boosted form's answer keeps the fulfilment's own address in the browser (not the
+    form's action, which a reload could not open)."""
+    return {"HX-Replace-Url": fulfilment_path(fulfilment_id)}
+
+
 async def detail_context(
     session: AsyncSession,
     staff: Staff,
@@ -190,6 +196,7 @@ class WorkController(Controller):
                 staff,
                 state,
                 status_code=domain_status(type(refused)),
+                headers=stay_on(fulfilment_id),
                 **context,
             )
         context |= {
@@ -198,4 +205,4 @@ class WorkController(Controller):
             "all_picked": views.all_picked(rows),
             "last_scan": counted,
         }
-        return page("app/work_detail.html", staff, state, **context)
+        return page("app/work_detail.html", staff, state, headers=stay_on(fulfilment_id), **context)

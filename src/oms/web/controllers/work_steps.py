@@ -24,7 +24,7 @@ from oms.fulfilment.schemas import ShipIn, ShortPickIn
 from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import DbSession
 from oms.web import work_views as views
-from oms.web.controllers.work import detail_context
+from oms.web.controllers.work import detail_context, stay_on
 from oms.web.forms import FORM
 from oms.web.once import Rendered, submit_once
 from oms.web.staff import SignedIn, Staff
@@ -84,7 +84,7 @@ async def _step(
     async def work() -> Rendered:
         await change()
         context = await detail_context(db_session, staff, fulfilment_id, done=done)
-        return Rendered("app/work_detail.html", context)
+        return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
 
     return await submit_once(request, state, db_session, staff, work)
 
