@@ -2,22 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader, State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Template
 
+from oms.domain.errors import NotFound, RateLimited
 from oms.http.client_address import client_address
 from oms.http.deps import DbSession
+from oms.i18n import negotiate
+from oms.i18n.negotiation import supported
 from oms.tracking.schemas import TrackedOrder, TrackLookupIn
 from oms.tracking.services import tracking as service
+from oms.tracking.services.page import language_choices, page_context, template_gettext
 
 _NOT_FOUND = (
     " Anything that does not identify an order is the same 404 `not_found`; too many"
     " requests or misses from one client are 429 `rate_limited` with `Retry-After`, for"
     " every request of that client until the window ends."
 )
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    """A browser asks for text/html first; API clients, ``*/*`` and no Accept get JSON."""
+    best = request.accept.best_match([MediaType.JSON, MediaType.HTML], default=MediaType.JSON)
+    return best == MediaType.HTML
+
+
+def _language(request: Request[Any, Any, Any], chosen: str | None, order: str | None) -> str:
+    """``?lang=`` when the reader picked one, else the order's, else their browser's."""
+    return supported(chosen) or negotiate(order, request.headers.get("accept-language"))
+
+
+def _refusal(
+    request: Request[Any, Any, Any], chosen: str | None, error: NotFound | RateLimited
+) -> Template:
+    """The same friendly page for every unknown token (it says nothing about the token),
+    or the page asking a client over its limit to wait."""
+    lang = _language(request, chosen, None)
+    context = {"lang": lang, "languages": language_choices(lang), **template_gettext(lang)}
+    if isinstance(error, RateLimited):
+        context["retry_after"] = error.retry_after
+        return Template(
+            "track/rate_limited.html",
+            context=context,
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+            media_type=MediaType.HTML,
+        )
+    return Template(
+        "track/not_found.html", context=context, status_code=404, media_type=MediaType.HTML
+    )
 
 
 def _guard(request: Request[Any, Any, Any], state: State) -> service.Guard:
@@ -40,9 +77,14 @@ class TrackingController(Controller):
         summary="Where an order is, for its customer (no API token needed)",
         description=(
             "Status, each shipment or pickup (with the pickup code once it is ready to"
-            " collect) and a timeline in plain words. No contact details." + _NOT_FOUND
+            " collect) and a timeline in plain words. No contact details. A client that"
+            " prefers `text/html` (a browser) gets the same as a page in the order's"
+            " language, or the one its `Accept-Language` prefers, or `lang`; anything"
+            " else gets this JSON, in English." + _NOT_FOUND
         ),
         exclude_from_auth=True,
+        # The same address answers JSON or a page, in one language or another.
+        response_headers=[ResponseHeader(name="Vary", value="Accept, Accept-Language")],
     )
     async def track(
         self,
@@ -50,8 +92,24 @@ class TrackingController(Controller):
         request: Request[Any, Any, Any],
         state: State,
         db_session: DbSession,
-    ) -> TrackedOrder:
-        return await service.track_by_token(db_session, _guard(request, state), token)
+        lang: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=35,
+                description="The page's language (`en`, `ro`, `ru`, `ka`), over any other",
+            ),
+        ] = None,
+    ) -> TrackedOrder | Template:
+        if not _wants_html(request):
+            return await service.track_by_token(db_session, _guard(request, state), token)
+        try:
+            page = await service.page_by_token(db_session, _guard(request, state), token)
+        except (NotFound, RateLimited) as error:
+            return _refusal(request, lang, error)
+        language = _language(request, lang, page.language)
+        return Template(
+            "track/page.html", context=page_context(page, language), media_type=MediaType.HTML
+        )
 
     @post(
         "/lookup",

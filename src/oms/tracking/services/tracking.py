@@ -30,7 +30,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, text
@@ -51,9 +51,10 @@ from oms.tracking.schemas import (
 from oms.tracking.services import ratelimit
 from oms.tracking.services.ratelimit import Limit
 from oms.tracking.services.texts import (
+    TimelineMessage,
     fulfilment_status_text,
     order_status_text,
-    timeline_text,
+    timeline_message,
 )
 
 # Tokens are secrets.token_urlsafe(24): 32 URL-safe characters. Anything shorter than 22
@@ -63,7 +64,7 @@ NOT_FOUND = "order not found"
 
 _ORDER_COLUMNS = """
     SELECT o.id, o.number, o.status, o.created_at, o.deliveries, o.email, o.tracking_token,
-           c.pickup_hold_days
+           o.language, o.currency, o.total_amount, c.pickup_hold_days
       FROM sales_order o JOIN channel c ON c.id = o.channel_id
 """
 _BY_TOKEN = text(_ORDER_COLUMNS + " WHERE o.tracking_token = :token")
@@ -75,6 +76,7 @@ _FULFILMENTS = text(
     SELECT f.id, f.method, f.state, f.delivery_no, f.carrier, f.tracking_number,
            f.pickup_code, f.ready_at, f.updated_at, f.awaits_fulfilment_id,
            loc.name AS location_name, loc.address, loc.opening_hours, loc.timezone,
+           loc.lat, loc.lon,
            COALESCE((
              SELECT json_agg(json_build_object(
                       'name', s.name, 'quantity', fl.quantity - fl.quantity_short)
@@ -149,9 +151,30 @@ class Guard:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class TrackingPage:
+    """What the tracking page shows: the document, and what only a page needs to put it
+    into the reader's language and on a map."""
+
+    document: TrackedOrder
+    language: str | None  # the order's, as the channel sent it (a BCP 47 tag)
+    currency: str
+    total_amount: int  # minor units
+    timeline: list[TimelineMessage]  # document.timeline's lines, before words
+    coordinates: list[tuple[float, float] | None]  # per fulfilment: its pickup store's
+    # The order's days and times are told in the time zone of the (first) store or
+    # warehouse serving it: the customer's own is not known, and most likely the same.
+    timezone: str
+
+
 async def track_by_token(session: AsyncSession, guard: Guard, token: str) -> TrackedOrder:
-    """The order behind ``token``. A client over its miss limit is refused before the
-    look-up: a guess that happens to be right must not get through either."""
+    """The order behind ``token``."""
+    return (await page_by_token(session, guard, token)).document
+
+
+async def page_by_token(session: AsyncSession, guard: Guard, token: str) -> TrackingPage:
+    """The order behind ``token``, for its page. A client over its miss limit is refused
+    before the look-up: a guess that happens to be right must not get through either."""
     await ratelimit.check(session, guard.misses())
     row = None
     if _TOKEN.match(token):
@@ -176,22 +199,33 @@ async def track_by_lookup(session: AsyncSession, guard: Guard, data: TrackLookup
     # Found: this was no miss after all.
     charged = {limit.bucket for limit in misses}
     await ratelimit.refund(session, [c for c in counted if c.bucket in charged])
-    return await _tracked(session, row, holds_token=False)
+    return (await _tracked(session, row, holds_token=False)).document
 
 
-async def _tracked(session: AsyncSession, order: Row[Any], *, holds_token: bool) -> TrackedOrder:
-    """The document; ``holds_token``: the caller showed the token, so it may see the
-    pickup code (and the token it already has)."""
+async def _tracked(session: AsyncSession, order: Row[Any], *, holds_token: bool) -> TrackingPage:
+    """The document and its page; ``holds_token``: the caller showed the token, so it may
+    see the pickup code (and the token it already has)."""
     fulfilments = (await session.execute(_FULFILMENTS, {"order_id": order.id})).all()
     events = (await session.execute(_EVENTS, {"order_id": order.id})).all()
-    return TrackedOrder(
+    timeline = _timeline(events)
+    document = TrackedOrder(
         number=order.number,
         status=order.status,
         status_text=order_status_text(order.status),
         placed_at=order.created_at,
         tracking_token=order.tracking_token if holds_token else None,
         fulfilments=[_fulfilment(f, order, show_code=holds_token) for f in fulfilments],
-        timeline=_timeline(events),
+        timeline=[TimelineEntry(at=at, code=m.code, text=m.say()) for at, m in timeline],
+    )
+    return TrackingPage(
+        document=document,
+        language=order.language,
+        currency=order.currency,
+        total_amount=order.total_amount,
+        timeline=[message for _, message in timeline],
+        # A store's place is public; a parcel's destination is the customer's and has none.
+        coordinates=[(f.lat, f.lon) if f.method == "pickup" else None for f in fulfilments],
+        timezone=fulfilments[0].timezone if fulfilments else "UTC",
     )
 
 
@@ -232,7 +266,7 @@ def _fulfilment(f: Row[Any], order: Row[Any], *, show_code: bool) -> TrackedFulf
     )
 
 
-def _timeline(events: Sequence[Row[Any]]) -> list[TimelineEntry]:
+def _timeline(events: Sequence[Row[Any]]) -> list[tuple[datetime, TimelineMessage]]:
     # Cancelling the order cancels its fulfilments in the same transaction (same time):
     # the order's line says it all.
     order_cancelled_at = {e.created_at for e in events if e.kind == EventKind.ORDER_CANCELLED}
@@ -240,12 +274,12 @@ def _timeline(events: Sequence[Row[Any]]) -> list[TimelineEntry]:
     for event in events:
         if event.kind == EventKind.FULFILMENT_CANCELLED and event.created_at in order_cancelled_at:
             continue
-        said = timeline_text(
+        said = timeline_message(
             event.kind,
             method=event.method,
             location=event.location_name,
             destination=event.destination,
         )
         if said is not None:
-            entries.append(TimelineEntry(at=event.created_at, code=said.code, text=said.text))
+            entries.append((event.created_at, said))
     return entries

@@ -1,0 +1,48 @@
+"""Dates, times and money written the way a language's readers expect (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates, numbers
+
+
+def format_datetime(moment: datetime, lang: str, tz: str, *, format: str = "medium") -> str:
+    """``moment`` in time zone ``tz`` (e.g. the store's), e.g. "5 Dec 2026, 14:05:00"."""
+    return dates.format_datetime(moment, format=format, tzinfo=ZoneInfo(tz), locale=lang)
+
+
+def format_date(
+    day: date | datetime, lang: str, tz: str | None = None, *, format: str = "long"
+) -> str:
+    """A day, e.g. "5 December 2026"; a datetime is first taken to ``tz`` (its own day there)."""
+    if isinstance(day, datetime):
+        day = day.astimezone(ZoneInfo(tz)).date() if tz else day.date()
+    return dates.format_date(day, format=format, locale=lang)
+
+
+def format_money(amount_minor: int, currency: str, lang: str) -> str:
+    """An amount in minor units (pence, cents), e.g. 1999 GBP → "£19.99" in English; the
+    currency's own number of decimals (0 for JPY, 3 for KWD) comes from Babel."""
+    digits = numbers.get_currency_precision(currency)
+    amount = Decimal(amount_minor).scaleb(-digits)
+    return numbers.format_currency(amount, currency, locale=lang)
+
+
+def format_time_of_day(hhmm: str, lang: str) -> str:
+    """An opening or closing time given as "HH:MM", e.g. "09:00" → "9:00 AM" in English."""
+    return dates.format_time(time.fromisoformat(hhmm), format="short", locale=lang)
+
+
+def weekday_names(lang: str) -> list[str]:
+    """Monday to Sunday, abbreviated in ``lang`` ("Mon", "lun.", "пн", "ორშ")."""
+    names = dates.get_day_names("abbreviated", locale=lang)
+    return [str(names[day]) for day in range(7)]
+
+
+def country_name(code: str, lang: str) -> str:
+    """An ISO 3166 country code in ``lang`` ("GB" → "Regatul Unit" in Romanian); an unknown
+    code is kept as given."""
+    return str(Locale.parse(lang).territories.get(code.upper(), code))
