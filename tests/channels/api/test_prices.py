@@ -256,3 +256,17 @@ async def test_admins_and_store_staff_read_prices(world: World, role: str, statu
     if status == 200:
         assert one.json()["amount"] == 700
         assert [p["sku"] for p in every.json()["items"]] == [sku.code]
+
+
+async def test_a_list_names_at_most_a_hundred_skus(world: World) -> None:
+    admin = await world.token("admin")
+    channel = await world.channel()
+    url = f"/channels/{channel.code}/prices"
+    too_many = await world.client.get(
+        url, params={"sku": [f"S{n}" for n in range(101)]}, headers=admin
+    )
+    enough = await world.client.get(
+        url, params={"sku": [f"S{n}" for n in range(100)]}, headers=admin
+    )
+    assert too_many.status_code == 400
+    assert (enough.status_code, enough.json()["items"]) == (200, [])
