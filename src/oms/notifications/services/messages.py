@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import NotFound
+from oms.i18n import negotiate
 from oms.notifications.services.templates import render
 from oms.orders.services.events import EventKind, record_event
 from oms.outbox.messages import SendNotification
@@ -22,7 +23,7 @@ from oms.outbox.writer import enqueue_after_commit
 
 ACTOR = "system:notifications"
 
-# One statement on the common path: the order's email goes straight into the row.
+# The order's email goes straight into the row.
 _INSERT = text(
     """
     INSERT INTO notification (order_id, kind, recipient, subject, body, data)
@@ -32,8 +33,9 @@ _INSERT = text(
     RETURNING id
     """
 )
-_ORDER_EXISTS = text("SELECT 1 FROM sales_order WHERE id = :order_id")
-_TRACKING_TOKEN = text("SELECT tracking_token FROM sales_order WHERE id = :order_id")
+_ORDER_FACTS = text(
+    "SELECT tracking_token, language, currency, total_amount FROM sales_order WHERE id = :order_id"
+)
 
 
 async def queue_notification(
@@ -48,16 +50,22 @@ async def queue_notification(
 
     ``public_url`` (``OMS_PUBLIC_URL``, passed down by the controller or job): where
     customers reach the service; the message then links to the order's tracking page.
+    The message is in the order's language (English when it has none we speak) and says
+    the order's total.
 
     ValueError for an unknown kind or missing data (a programming error, not the
     customer's); NotFound for an unknown order. An order without an email is not an error:
     nothing is queued and the timeline says why.
     """
+    order = (await session.execute(_ORDER_FACTS, {"order_id": order_id})).one_or_none()
+    if order is None:
+        raise NotFound("order not found", order_id=str(order_id))
+    # Stored with the rest: the record of what was said, total included.
+    data = {"order_total": order.total_amount, "currency": order.currency, **data}
     if public_url and "tracking_url" not in data:
-        token = await session.scalar(_TRACKING_TOKEN, {"order_id": order_id})
-        if token is not None:
-            data = {**data, "tracking_url": f"{public_url.rstrip('/')}/track/{token}"}
-    subject, body = render(kind, data)
+        data = {**data, "tracking_url": f"{public_url.rstrip('/')}/track/{order.tracking_token}"}
+    # In the order's language when we speak it ("ro-MD" is Romanian), else English.
+    subject, body = render(kind, data, negotiate(order.language, None))
     notification_id = await session.scalar(
         _INSERT,
         {
@@ -68,9 +76,7 @@ async def queue_notification(
             "data": json.dumps(data, default=str),
         },
     )
-    if notification_id is None:
-        if await session.scalar(_ORDER_EXISTS, {"order_id": order_id}) is None:
-            raise NotFound("order not found", order_id=str(order_id))
+    if notification_id is None:  # the order has no email
         await record_event(
             session,
             order_id,

@@ -1,6 +1,9 @@
 """Subject and body of each kind of customer message: pure text rendering, no I/O.
 
 Plain text only: it reads well in every mail client and cannot smuggle markup from data.
+
+Each message is written in the order's language when we speak it (``oms.i18n``'s
+catalogues; English otherwise), with money written the way that language writes it.
 """
 
 from __future__ import annotations
@@ -8,16 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from oms.i18n import N_, SUPPORTED, format_money, translations
+from oms.i18n.formatting import weekday_names
+
 SUBJECT_MAX = 200  # the notification.subject column
-_WEEKDAYS = (
-    ("mon", "Mon"),
-    ("tue", "Tue"),
-    ("wed", "Wed"),
-    ("thu", "Thu"),
-    ("fri", "Fri"),
-    ("sat", "Sat"),
-    ("sun", "Sun"),
-)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Gettext = Callable[[str], str]
 _ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postcode", "country")
 
 
@@ -39,70 +38,110 @@ def format_address(address: Any) -> str:
     return _one_line(address)
 
 
-def format_opening_hours(hours: Any) -> list[str]:
-    """``{"mon": [["09:00", "17:30"]], ...}`` as one line per weekday; text is kept as is."""
+def format_opening_hours(hours: Any, lang: str = "en") -> list[str]:
+    """``{"mon": [["09:00", "17:30"]], ...}`` as one line per weekday, the day named in
+    ``lang`` and the times as the store gives them; text is kept as is."""
     if not isinstance(hours, Mapping):
         return [_one_line(hours)] if hours else []
+    closed = translations(lang).gettext(N_("closed"))
     lines = []
-    for key, label in _WEEKDAYS:
+    for key, label in zip(_WEEKDAYS, weekday_names(lang), strict=True):
         periods = hours.get(key) or []
-        text = ", ".join(f"{opens}-{closes}" for opens, closes in periods) or "closed"
+        text = ", ".join(f"{opens}-{closes}" for opens, closes in periods) or closed
         lines.append(f"{label} {text}")
     return lines
 
 
-def _ready_for_pickup(data: Mapping[str, Any]) -> tuple[str, str]:
+def _total(data: Mapping[str, Any], lang: str, _: Gettext) -> list[str]:
+    """The order's total, when the data has it, in ``lang``'s way of writing money."""
+    if data.get("order_total") is None or not data.get("currency"):
+        return []
+    total = format_money(int(data["order_total"]), str(data["currency"]), lang)
+    return ["", _("Order total: %(total)s") % {"total": total}]
+
+
+def _ready_for_pickup(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
     _require("ready_for_pickup", data, "order_number", "customer_name", "store_name", "pickup_code")
-    number, store = _one_line(data["order_number"]), _one_line(data["store_name"])
-    subject = f"Your order {number} is ready to collect from {store}"
+    said = {
+        "number": _one_line(data["order_number"]),
+        "store": _one_line(data["store_name"]),
+        "name": _one_line(data["customer_name"]),
+        "code": _one_line(data["pickup_code"]),
+    }
+    subject = _("Your order %(number)s is ready to collect from %(store)s") % said
     body = [
-        f"Hello {_one_line(data['customer_name'])},",
+        _("Hello %(name)s,") % said,
         "",
-        f"Your order {number} is ready to collect from {store}.",
+        _("Your order %(number)s is ready to collect from %(store)s.") % said,
         "",
-        f"Your pickup code: {_one_line(data['pickup_code'])}",
-        "Please show this code when you collect the order. Keep it to yourself: whoever"
-        " has it can collect the order.",
+        _("Your pickup code: %(code)s") % said,
+        _(
+            "Please show this code when you collect the order. Keep it to yourself: whoever"
+            " has it can collect the order."
+        ),
     ]
     if data.get("store_address"):
-        body += ["", f"Address: {format_address(data['store_address'])}"]
-    hours = format_opening_hours(data.get("opening_hours"))
+        address = format_address(data["store_address"])
+        body += ["", _("Address: %(address)s") % {"address": address}]
+    hours = format_opening_hours(data.get("opening_hours"), lang)
     if hours:
-        body += ["", "Opening hours:", *(f"  {line}" for line in hours)]
+        body += ["", _("Opening hours:"), *(f"  {line}" for line in hours)]
+    body += _total(data, lang, _)
     if data.get("tracking_url"):
-        body += ["", f"Follow your order: {_one_line(data['tracking_url'])}"]
+        url = _one_line(data["tracking_url"])
+        body += ["", _("Follow your order: %(url)s") % {"url": url}]
     return subject, "\n".join(body) + "\n"
 
 
-def _order_cancelled(data: Mapping[str, Any]) -> tuple[str, str]:
+# Reasons an order is cancelled for, as the customer reads them; others are shown as
+# their code in words.
+_REASONS = {
+    "uncollected": N_("not collected in time"),
+    "not_collected": N_("not collected"),
+    "customer_request": N_("at your request"),
+    "out_of_stock": N_("out of stock"),
+}
+
+
+def _reason(code: str, _: Gettext) -> str:
+    if code in _REASONS:
+        return _(_REASONS[code])
+    return _one_line(code).replace("_", " ")
+
+
+def _order_cancelled(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
     _require("order_cancelled", data, "order_number", "customer_name")
-    number = _one_line(data["order_number"])
-    subject = f"Your order {number} has been cancelled"
+    said = {"number": _one_line(data["order_number"]), "name": _one_line(data["customer_name"])}
+    subject = _("Your order %(number)s has been cancelled") % said
     body = [
-        f"Hello {_one_line(data['customer_name'])},",
+        _("Hello %(name)s,") % said,
         "",
-        f"Your order {number} has been cancelled.",
+        _("Your order %(number)s has been cancelled.") % said,
     ]
     if data.get("reason"):
-        body.append(f"Reason: {_one_line(data['reason']).replace('_', ' ')}")
-    body += ["", "If you paid for it, the payment is refunded to the way you paid."]
+        body.append(_("Reason: %(reason)s") % {"reason": _reason(str(data["reason"]), _)})
+    body += _total(data, lang, _)
+    body += ["", _("If you paid for it, the payment is refunded to the way you paid.")]
     if data.get("tracking_url"):
-        body += ["", f"Order details: {_one_line(data['tracking_url'])}"]
+        url = _one_line(data["tracking_url"])
+        body += ["", _("Order details: %(url)s") % {"url": url}]
     return subject, "\n".join(body) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
+RENDERERS: dict[str, Callable[[Mapping[str, Any], str, Gettext], tuple[str, str]]] = {
     "ready_for_pickup": _ready_for_pickup,
     "order_cancelled": _order_cancelled,
 }
 
 
-def render(kind: str, data: Mapping[str, Any]) -> tuple[str, str]:
-    """``(subject, body)``; ValueError for an unknown kind or missing data."""
+def render(kind: str, data: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
+    """``(subject, body)`` in ``lang`` (one of ``oms.i18n.SUPPORTED``; English for any
+    other); ValueError for an unknown kind or missing data."""
     renderer = RENDERERS.get(kind)
     if renderer is None:
         raise ValueError(f"unknown notification kind {kind!r}; known: {sorted(RENDERERS)}")
-    subject, body = renderer(data)
+    lang = lang if lang in SUPPORTED else "en"
+    subject, body = renderer(data, lang, translations(lang).gettext)
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 3] + "..."
     return subject, body
