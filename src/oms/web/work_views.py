@@ -76,11 +76,8 @@ def age_text(seconds: int) -> str:
 
 
 def is_late(card: FulfilmentCard) -> bool:
-    return (
-        tab_of(card) in _WORK_STATES
-        and card.fulfilment.state in _WORK_STATES
-        and card.age_seconds > LATE_AFTER_SECONDS
-    )
+    # ``tab_of`` puts a pickup waiting for its transfer in its own tab: not late.
+    return tab_of(card) in _WORK_STATES and card.age_seconds > LATE_AFTER_SECONDS
 
 
 def units(card: FulfilmentCard) -> int:

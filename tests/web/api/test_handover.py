@@ -233,3 +233,24 @@ async def test_handing_over_twice_with_one_form_does_it_once(world: World) -> No
     )
     assert shipped[0]["n"] == 1
     await world.assert_audit_clean()
+
+
+async def test_a_double_tap_of_one_wrong_code_counts_once(world: World) -> None:
+    store = await world.location()
+    _, f_id = await _on_the_shelf(world, store)
+    associate = await sign_in(world, "associate", (store,))
+    code = await pickup_code(world, f_id)
+    wrong = "".join("A" if ch != "A" else "C" for ch in code)
+    page = await associate.get(f"/app/handover/{f_id}")
+
+    first = await submit(associate, page, f"/app/handover/{f_id}", code=wrong)
+    second = await submit(associate, page, f"/app/handover/{f_id}", code=wrong)
+
+    assert first.status_code == second.status_code == 422
+    assert second.headers.get("idempotent-replayed") == "true"
+    tries = await rows(
+        world,
+        "SELECT pickup_code_failures AS n FROM fulfilment WHERE id = :id",
+        id=uuid.UUID(f_id),
+    )
+    assert tries[0]["n"] == 1

@@ -37,6 +37,8 @@ async def test_a_two_line_pickup_is_picked_by_scanning_and_put_on_the_shelf(
     page = await submit(associate, page, f"{path}/start-picking")
     assert page.status_code == 200, page.text
     assert await fulfilment_state(world, f_id) == "picking"
+    # The browser keeps the fulfilment's address, not the form's (a reload opens it).
+    assert page.headers["hx-replace-url"] == path
     assert 'id="scan"' in page.text
     assert "autofocus" in page.text
 
