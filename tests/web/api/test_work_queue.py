@@ -7,8 +7,10 @@ import re
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
+from oms.web.work_views import age_text
 from tests.support.fulfilment import advance, event_kinds, rows
 from tests.support.web import sign_in
 from tests.support.world import World
@@ -141,3 +143,11 @@ async def test_another_stores_associate_cannot_see_or_change_this_stores_work(
     )
     assert tries[0]["n"] == 0
     await world.assert_audit_clean()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(59, "0 min"), (5 * 60, "5 min"), (2 * 3600, "2 h"), (7800, "2 h 10 min"), (97200, "1 d 3 h")],
+)
+def test_ages_read_as_hours_and_minutes(seconds: int, shown: str) -> None:
+    assert age_text(seconds) == shown
