@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader, State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
@@ -85,6 +86,13 @@ class TrackingController(Controller):
         exclude_from_auth=True,
         # The same address answers JSON or a page, in one language or another.
         response_headers=[ResponseHeader(name="Vary", value="Accept, Accept-Language")],
+        # The handler returns a page too; the document is what API clients get.
+        responses={
+            200: ResponseSpec(
+                data_container=TrackedOrder,
+                description="Where the order is (a browser preferring text/html gets a page)",
+            )
+        },
     )
     async def track(
         self,
