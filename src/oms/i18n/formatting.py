@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 
+Length = Literal["full", "long", "medium", "short"]  # CLDR's pattern lengths
 
-def format_datetime(moment: datetime, lang: str, tz: str, *, format: str = "medium") -> str:
-    """``moment`` in time zone ``tz`` (e.g. the store's), e.g. "5 Dec 2026, 14:05:00"."""
-    return dates.format_datetime(moment, format=format, tzinfo=ZoneInfo(tz), locale=lang)
+
+def format_datetime(
+    moment: datetime,
+    lang: str,
+    tz: str,
+    *,
+    date_format: Length = "medium",
+    time_format: Length = "short",
+) -> str:
+    """``moment`` in time zone ``tz`` (e.g. the store's): the day and the time joined the
+    way ``lang`` joins them, e.g. "Dec 5, 2026, 2:05 PM" or "5 dec. 2026, 14:05". Babel's
+    own ``format_datetime`` takes one length for both, and its medium time has seconds."""
+    zone = ZoneInfo(tz)
+    day = dates.format_date(moment.astimezone(zone).date(), format=date_format, locale=lang)
+    clock = dates.format_time(moment, format=time_format, tzinfo=zone, locale=lang)
+    joined = str(dates.get_datetime_format(date_format, locale=lang)).replace("'", "")
+    return joined.replace("{1}", day).replace("{0}", clock)
 
 
 def format_date(
-    day: date | datetime, lang: str, tz: str | None = None, *, format: str = "long"
+    day: date | datetime, lang: str, tz: str | None = None, *, format: Length = "long"
 ) -> str:
     """A day, e.g. "5 December 2026"; a datetime is first taken to ``tz`` (its own day there)."""
     if isinstance(day, datetime):

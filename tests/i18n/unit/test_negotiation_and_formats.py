@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date as babel_date
-from babel.dates import format_datetime as babel_datetime
+from babel.dates import format_time as babel_time
 from babel.numbers import format_currency
 
 from oms.i18n import format_date, format_datetime, format_money, negotiate
 from oms.i18n.hours import opening_hours
+from tests.support.i18n import babel_moment
 
 
 @pytest.mark.parametrize(
@@ -69,8 +70,13 @@ def test_dates_and_times_in_the_given_time_zone() -> None:
     moment = datetime(2026, 12, 5, 22, 30, tzinfo=UTC)
     tbilisi = ZoneInfo("Asia/Tbilisi")
     for lang in ("en", "ro", "ru", "ka"):
-        assert format_datetime(moment, lang, "Asia/Tbilisi") == babel_datetime(
-            moment, "medium", tzinfo=tbilisi, locale=lang
+        said = format_datetime(moment, lang, "Asia/Tbilisi")
+        assert said == babel_moment(moment, "Asia/Tbilisi", lang)
+        # The medium day and the short time (no seconds), both in Tbilisi.
+        assert babel_date(date(2026, 12, 6), "medium", locale=lang) in said
+        assert babel_time(moment, "short", tzinfo=tbilisi, locale=lang) in said
+        assert ":00" not in said.replace(
+            babel_time(moment, "short", tzinfo=tbilisi, locale=lang), ""
         )
         assert format_date(moment, lang, "Asia/Tbilisi") == babel_date(
             date(2026, 12, 6), "long", locale=lang

@@ -12,18 +12,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from sqlalchemy import text
 
 from oms.i18n import translations
 from tests.support.customer_orders import Shop
+from tests.support.i18n import babel_moment
 from tests.support.tracking import fresh_email, fresh_window, visitor_of
 from tests.support.world import World, unique
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 LONDON = ZoneInfo("Europe/London")
-TBILISI = ZoneInfo("Asia/Tbilisi")
 PRICE = 123456  # minor units: big enough for a grouping separator
 MISSES_PER_MINUTE = 30  # the app under test runs with the default limits
 
@@ -147,7 +147,7 @@ async def test_the_english_page_shows_the_order_and_the_store_but_not_the_custom
     assert "https://www.openstreetmap.org/?mlat=53.799700&amp;mlon=-1.549200" in response.text
     assert f"Mon</th><td>{opening_time('09:00', 'en')}" in said
     placed_at = datetime.fromisoformat(order["created_at"])
-    assert format_datetime(placed_at, "medium", tzinfo=LONDON, locale="en") in said
+    assert babel_moment(placed_at, "Europe/London", "en") in said
     assert "Order placed" in said
     for private in (
         "Zebedee",
@@ -178,7 +178,7 @@ async def test_a_shipped_parcel_shows_carrier_and_town_but_not_the_street(world:
     assert "openstreetmap" not in said  # a parcel's destination is the customer's
     # Times are told in the time zone of the store that sent it.
     placed_at = datetime.fromisoformat(order["created_at"])
-    assert format_datetime(placed_at, "medium", tzinfo=TBILISI, locale="ru") in said
+    assert babel_moment(placed_at, "Asia/Tbilisi", "ru") in said
 
 
 async def test_the_page_speaks_the_orders_language(world: World) -> None:
@@ -270,7 +270,7 @@ async def test_the_pickup_code_shows_only_once_ready(world: World) -> None:
     assert f'<p class="code-value">{code}</p>' in ready
     assert ka("Ready to collect") in ready
     # Ready since, in Georgian, in the store's time zone.
-    assert format_datetime(ready_at, "medium", tzinfo=LONDON, locale="ka") in ready
+    assert babel_moment(ready_at, "Europe/London", "ka") in ready
 
 
 async def test_every_unknown_token_gets_the_same_friendly_page(world: World) -> None:
