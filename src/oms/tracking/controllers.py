@@ -50,11 +50,15 @@ def _refusal(
             "track/rate_limited.html",
             context=context,
             status_code=429,
-            headers={"Retry-After": str(error.retry_after)},
+            headers={"Retry-After": str(error.retry_after), "Content-Language": lang},
             media_type=MediaType.HTML,
         )
     return Template(
-        "track/not_found.html", context=context, status_code=404, media_type=MediaType.HTML
+        "track/not_found.html",
+        context=context,
+        status_code=404,
+        headers={"Content-Language": lang},
+        media_type=MediaType.HTML,
     )
 
 
@@ -116,7 +120,10 @@ class TrackingController(Controller):
             return _refusal(request, lang, error)
         language = _language(request, lang, page.language)
         return Template(
-            "track/page.html", context=page_context(page, language), media_type=MediaType.HTML
+            "track/page.html",
+            context=page_context(page, language),
+            headers={"Content-Language": language},
+            media_type=MediaType.HTML,
         )
 
     @post(

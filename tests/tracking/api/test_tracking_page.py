@@ -234,6 +234,7 @@ async def test_lang_in_the_link_overrides_the_order_and_the_browser(world: World
     )
     said = shown(response)
     assert '<html lang="ka">' in response.text
+    assert response.headers["content-language"] == "ka"
     for words in (ka("In progress"), ka("Opening hours"), money("ka"), placed_on(order, "ka")):
         assert words in said, words
     # The switcher links every language, marking the current one.
@@ -305,6 +306,7 @@ async def test_a_guesser_meets_the_friendly_rate_limited_page(world: World) -> N
         )
     assert response.status_code == 429
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-language"] == "ru"
     retry_after = int(response.headers["retry-after"])
     assert 1 <= retry_after <= 60
     said = shown(response)
