@@ -22,6 +22,8 @@ from oms.auth.middleware import PUBLIC_OPT
 from oms.http.middleware import require_declared_content_type
 from oms.web.controllers.handover import HandOverController
 from oms.web.controllers.home import HomeController
+from oms.web.controllers.ordering import OrderingController
+from oms.web.controllers.ordering_place import OrderPlacingController
 from oms.web.controllers.returns import ReturnsController
 from oms.web.controllers.session import SessionController
 from oms.web.controllers.stock import StockController
@@ -38,6 +40,8 @@ APP_CONTROLLERS: list[ControllerRouterHandler] = [
     SessionController,
     HomeController,
     StockController,
+    OrderingController,
+    OrderPlacingController,
     WorkController,
     WorkStepController,
     HandOverController,

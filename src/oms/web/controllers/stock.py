@@ -57,8 +57,8 @@ class StockController(Controller):
             "hold_hours": DEFAULT_HOLD_HOURS,
         }
         if is_htmx(request):
-            # Enter in the search field swaps the results only; the field keeps its focus.
-            return page("app/_stock_results.html", staff, state, **context)
+            # Enter in the search field swaps the field and the results (the template says why).
+            return page("app/_stock_lookup.html", staff, state, **context)
         return page("app/stock.html", staff, state, **context)
 
     @post("/hold", opt={"content_types": FORM})
