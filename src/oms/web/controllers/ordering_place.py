@@ -179,6 +179,8 @@ class OrderPlacingController(Controller):
                 "approved_by": priced.approved_by,
             }
             if is_htmx(request):
+                # An earlier refusal (a missing approval, say) leaves the feedback area.
+                context["clear_feedback"] = True
                 return Rendered("app/_order_placed.html", context, status_code=201)
             return Rendered("app/order_placed.html", context, status_code=201)
 
