@@ -1,5 +1,6 @@
 """What every screen is checked for in a real browser: axe-core's accessibility rules, no
-sideways scrolling at the tablet sizes, and a screenshot to look at afterwards."""
+sideways scrolling at the tablet sizes, no script or server error on the way, and a
+screenshot to look at afterwards."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import ConsoleMessage, Error, Page, ViewportSize
+from playwright.async_api import ConsoleMessage, Error, Page, Response, ViewportSize
 
 BROWSER_TESTS = Path(__file__).parent
 AXE_SCRIPT = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"
@@ -27,34 +28,41 @@ def _axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
-# What each page's scripts reported: uncaught errors and console errors, such as a script
-# or an inline handler the content security policy refused.
-_SCRIPT_ERRORS: dict[Page, list[str]] = {}
+# What went wrong on each page: its scripts' uncaught errors and console errors (such as a
+# script or an inline handler the content security policy refused), and any answer of the
+# server's that is a 5xx (bad input is refused with a 4xx, never a crash).
+_PAGE_ERRORS: dict[Page, list[str]] = {}
 _REFUSALS_LOGGED = ("Failed to load resource", "Response Status Error Code")
 
 
-def watch_script_errors(page: Page) -> None:
-    errors = _SCRIPT_ERRORS.setdefault(page, [])
+def watch_page_errors(page: Page) -> None:
+    errors = _PAGE_ERRORS.setdefault(page, [])
 
     def on_console(message: ConsoleMessage) -> None:
-        # A refused form answers 4xx on purpose; the browser and HTMX log each such answer.
+        # A refused form answers 4xx on purpose; the browser and HTMX log each such answer
+        # (a 5xx is caught from the response itself).
         if message.type == "error" and not message.text.startswith(_REFUSALS_LOGGED):
             errors.append(f"console: {message.text}")
 
     def on_page_error(error: Error) -> None:
         errors.append(f"uncaught: {error.message}")
 
+    def on_response(response: Response) -> None:
+        if response.status >= 500:
+            errors.append(f"server: {response.status} for {response.request.method} {response.url}")
+
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
+    page.on("response", on_response)
 
 
 def forget_page(page: Page) -> None:
-    _SCRIPT_ERRORS.pop(page, None)
+    _PAGE_ERRORS.pop(page, None)
 
 
-def assert_no_script_errors(page: Page, screen: str) -> None:
-    errors = _SCRIPT_ERRORS.get(page, [])
-    assert not errors, f"script errors up to {screen} ({page.url}):\n" + "\n".join(errors)
+def assert_no_page_errors(page: Page, screen: str) -> None:
+    errors = _PAGE_ERRORS.get(page, [])
+    assert not errors, f"errors up to {screen} ({page.url}):\n" + "\n".join(errors)
 
 
 def _describe(violations: list[dict[str, Any]]) -> str:
@@ -103,8 +111,8 @@ async def screenshot(page: Page, screen: str) -> Path:
 
 async def check_screen(page: Page, screen: str) -> None:
     """The screen now shown, at both tablet sizes: accessible, no sideways scrolling, and a
-    screenshot of each; no script error so far; the page is left at the landscape size."""
-    assert_no_script_errors(page, screen)
+    screenshot of each; no script or server error so far; the page is left at the landscape size."""
+    assert_no_page_errors(page, screen)
     await assert_accessible(page, screen)
     for size in TABLET_SIZES:
         await page.set_viewport_size(size)

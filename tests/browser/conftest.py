@@ -17,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from oms.config import Settings
-from tests.browser.checks import AXE_SCRIPT, TABLET_LANDSCAPE, forget_page, watch_script_errors
+from tests.browser.checks import AXE_SCRIPT, TABLET_LANDSCAPE, forget_page, watch_page_errors
 from tests.browser.flows import NewPage
 from tests.browser.server import AppServer
 
@@ -98,7 +98,7 @@ async def new_page(chromium: Browser, app_server: AppServer) -> AsyncIterator[Ne
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = await context.new_page()
-        watch_script_errors(page)
+        watch_page_errors(page)
         return page
 
     yield open_page

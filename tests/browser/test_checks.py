@@ -1,5 +1,6 @@
 """The screen checks themselves catch what they are for: a page with a serious accessibility
-fault, a page wider than the tablet, and a script the content security policy refused."""
+fault, a page wider than the tablet, a script the content security policy refused, and a
+server error."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from playwright.async_api import Page
 
 from tests.browser.checks import (
     assert_accessible,
-    assert_no_script_errors,
+    assert_no_page_errors,
     assert_no_sideways_scroll,
 )
 
@@ -36,4 +37,11 @@ async def test_a_script_refused_by_the_content_security_policy_is_caught(page: P
         "<script>document.title = 'ran'</script>"
     )
     with pytest.raises(AssertionError, match="Content Security Policy"):
-        assert_no_script_errors(page, "a page with an inline script")
+        assert_no_page_errors(page, "a page with an inline script")
+
+
+async def test_a_server_error_is_caught(page: Page) -> None:
+    await page.route("**/crash", lambda route: route.fulfill(status=500, body="boom"))
+    await page.goto("/crash")
+    with pytest.raises(AssertionError, match="server: 500 for GET"):
+        assert_no_page_errors(page, "a crashed page")

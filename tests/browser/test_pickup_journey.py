@@ -25,7 +25,7 @@ from oms.db.models import (
 from tests.browser.checks import (
     PHONE,
     assert_accessible,
-    assert_no_script_errors,
+    assert_no_page_errors,
     assert_no_sideways_scroll,
     check_screen,
     screenshot,
@@ -205,7 +205,7 @@ async def _tracking_shows_the_code(phones: Phones) -> str:
     for phone, name in ((english, "tracking-ready-en"), (romanian, "tracking-ready-ro")):
         await assert_accessible(phone, name)
         await assert_no_sideways_scroll(phone, name)
-        assert_no_script_errors(phone, name)
+        assert_no_page_errors(phone, name)
         await screenshot(phone, name)
     await english.get_by_role("link", name="Română").click()
     await expect(english.locator("html")).to_have_attribute("lang", "ro")
