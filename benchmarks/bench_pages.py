@@ -93,7 +93,7 @@ def _is_html(payload: bytes) -> bool:
 
 
 def stock_request(side: str) -> tuple[str, Check]:
-    n = random.randint(1, pages_world.SKUS)
+    n = random.randint(1, pages_world.LOOKUP_SKUS)
     sku = pages_world.sku_code(n)
     figure = pages_world.available(n, 1)
 

@@ -26,6 +26,9 @@ SKU_PREFIX, SKUS = "BENCH-Q", 10_000
 SAFETY = 2
 CHANNEL = "BENCH-WEB"
 ORDERS = 20
+# Orders take their units from the last SKUs; look-ups ask for the others, whose figures
+# stay exactly ``available``.
+LOOKUP_SKUS = SKUS - 2 * ORDERS
 USERNAME, PASSWORD = "bench-associate", "bench password, long enough"
 _LOGIN_CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
@@ -147,8 +150,8 @@ def _order_body(n: int) -> dict[str, Any]:
         "external_id": f"BENCH-{uuid.uuid4().hex}",
         "customer": {"name": "Bench Customer", "email": f"bench-customer-{n}@example.com"},
         "lines": [
-            {"sku": sku_code(n), "delivery": 0, **line},
-            {"sku": sku_code(n + ORDERS), "delivery": 1, **line},
+            {"sku": sku_code(LOOKUP_SKUS + n), "delivery": 0, **line},
+            {"sku": sku_code(LOOKUP_SKUS + ORDERS + n), "delivery": 1, **line},
         ],
         "deliveries": [
             {"method": "pickup", "location": HOME_STORE},
