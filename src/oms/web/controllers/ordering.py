@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms.catalogue.schemas import LocationOut
 from oms.channels.services.staff_channels import StaffChannel, staff_order_channels
 from oms.customers.services.profiles import search_customers
-from oms.domain.errors import InvalidInput
+from oms.domain.errors import DomainError, InvalidInput, NotFound
 from oms.http.deps import DbSession
 from oms.web.feedback import is_htmx
 from oms.web.forms import FORM
@@ -160,13 +160,28 @@ class OrderingController(Controller):
         here_id = staff.here()
         channels = await staff_order_channels(db_session, staff.principal, here_id)
         channel = chosen_channel(channels, data.channel)
-        basket, choices = await _apply(
-            db_session, data, read_basket(data.basket), channel.currency if channel else None
-        )
+        basket = read_basket(data.basket)
+        refused: DomainError | None = None
+        try:
+            basket, choices = await _apply(
+                db_session, data, basket, channel.currency if channel else None
+            )
+        except NotFound as exc:
+            # A scan nothing matches: said in the basket, which swaps in an empty field.
+            if not (is_htmx(request) and data.op == "add"):
+                raise
+            refused, choices = exc, []
         context = await order_context(db_session, staff, data, basket)
         if is_htmx(request):
             return page(
-                "app/_order_basket.html", staff, state, choices=choices, oob=True, **context
+                "app/_order_basket.html",
+                staff,
+                state,
+                status_code=404 if refused else 200,
+                choices=choices,
+                oob=True,
+                refused=refused,
+                **context,
             )
         context["stores"] = await _stores(db_session, context["channel"], data.pickup_store)
         return page("app/order_new.html", staff, state, choices=choices, **context)
