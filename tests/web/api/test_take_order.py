@@ -8,7 +8,7 @@ import html
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from oms.db.models import Barcode, Channel, ChannelPrice, Location, Order, Sku
 from tests.support.web import PASSWORD, SignedIn, sign_in, staff_account
@@ -245,3 +245,48 @@ async def test_an_incomplete_order_is_refused_with_nothing_placed(world: World) 
     assert refused.status_code == 422, refused.text
     assert "invalid_input" in refused.text
     assert await _orders_with_key(world, key) == 0
+
+
+async def _approval_failures(world: World, username: str) -> int:
+    async with world.sessionmaker() as session:
+        hits = await session.scalar(
+            select(func.coalesce(func.sum(text("hits")), 0))
+            .select_from(text("rate_limit_window"))
+            .where(text("bucket = :bucket"))
+            .params(bucket=f"sign-in:account:{username.lower()}")
+        )
+    return int(hits or 0)
+
+
+async def test_wrong_manager_passwords_count_like_failed_sign_ins(world: World) -> None:
+    here, _, sku, channel = await _shop(world)
+    await world.stock(sku, here, 2)
+    signed = await sign_in(world, "associate", (here,))
+    manager = await staff_account(world, "store_manager", (here,))
+    key, basket = await _typed_price_form(signed, sku, channel)
+    form = _placement(basket, key, channel, delivery="here", manager_username=manager)
+
+    wrong = await signed.post("/app/orders", form | {"manager_password": "not it"})
+
+    assert wrong.status_code == 403
+    assert await _approval_failures(world, manager) == 1
+    placed = await signed.post("/app/orders", form | {"manager_password": PASSWORD})
+    assert placed.status_code == 201, placed.text
+    assert await _approval_failures(world, manager) == 1  # the right one is handed back
+
+
+async def test_an_order_on_a_channel_closed_to_staff_is_refused(world: World) -> None:
+    here, _, sku, _ = await _shop(world)
+    await world.stock(sku, here, 2)
+    marketplace = await world.channel(kind="marketplace", locations=(here,))
+    elsewhere = await world.channel(kind="pos", locations=(await world.location(),))
+    signed = await sign_in(world, "associate", (here,))
+    page = await signed.get(f"/app/orders/new?sku={sku.code}")
+    assert marketplace.code not in page.text
+    key, basket = _form(page.text)
+
+    for channel in (marketplace, elsewhere):
+        refused = await signed.post("/app/orders", _placement(basket, key, channel))
+        assert refused.status_code == 403, refused.text
+    assert await _orders_with_key(world, key) == 0
+    assert await world.level(sku, here) == {"on_hand": 2, "reserved": 0, "safety_stock": 0}

@@ -149,6 +149,12 @@ class OrderPlacingController(Controller):
                 raise InvalidInput("the basket is empty: scan or search an item first")
             channels = await staff_order_channels(db_session, staff.principal, here_id)
             channel = chosen_channel(channels, data.channel)
+            if data.channel and (channel is None or channel.code != data.channel):
+                # Never another channel than the one asked for: the form may be stale or forged.
+                raise Forbidden(
+                    f"channel {data.channel!r} does not take orders from staff at this store",
+                    channel=data.channel,
+                )
             if channel is None:
                 raise Forbidden("no channel takes orders from store staff at this store")
             approver = await _approver(state, db_session, staff, data, basket, here_id)
