@@ -96,3 +96,18 @@ async def test_home_of_a_quiet_store_shows_zeros(world: World) -> None:
     assert _count(home.text, "tile-to-pick") == 0
     assert _count(home.text, "tile-transfers") == 0
     assert "past collect-by" not in home.text
+
+
+async def test_a_pickup_waiting_for_its_transfer_is_not_yet_to_pick(world: World) -> None:
+    store = await world.location()
+    source = await world.location()
+    sku = await world.sku()
+    await world.stock(sku, source, 3)
+    channel = await world.channel(transfer_to_store=True, locations=(store, source))
+    order = await place(world.client, world, channel, [(sku, 1)], pickup_at(store))
+    assert {f["method"] for f in order["fulfilments"]} == {"pickup", "transfer"}
+    at_store = await sign_in(world, "associate", (store,))
+    at_source = await sign_in(world, "associate", (source,))
+
+    assert _count((await at_store.get("/app")).text, "tile-to-pick") == 0
+    assert _count((await at_source.get("/app")).text, "tile-to-pick") == 1
