@@ -94,6 +94,7 @@ async def test_a_return_found_by_order_number_goes_back_on_the_shelf(world: Worl
     # One unit is left to come back; the page now says so.
     again = await associate.get(f"/app/returns/{order['id']}")
     assert 'max="1"' in again.text
+    assert "20.00" in again.text  # the refund, in pounds
     await world.assert_audit_clean()
 
 

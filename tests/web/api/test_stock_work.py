@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from oms.db.models import Location, Sku
+from tests.support.catalogue import new_gtin13
 from tests.support.fulfilment import rows
 from tests.support.web import SignedIn, sign_in
 from tests.support.world import World
@@ -42,10 +43,7 @@ async def barcoded_sku(world: World) -> tuple[Sku, str]:
     """A SKU with a barcode (added through the API, as the catalogue does)."""
     sku = await world.sku()
     admin = await world.token("admin")
-    # Each test's barcode must be its own: derive a valid EAN-13 from the SKU's id.
-    body = f"{sku.id % 10**12:012d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    barcode = body + str((10 - total % 10) % 10)
+    barcode = new_gtin13()
     response = await world.client.patch(
         f"/skus/{sku.code}", json={"barcodes": [barcode]}, headers=admin
     )

@@ -36,6 +36,7 @@ from oms.web.stock_work_views import (
     RETURN_REASONS,
     api_input,
     levels_at,
+    major_units,
     minor_units,
     order_id_by_number,
     order_number,
@@ -70,6 +71,7 @@ async def _order_context(
         "done": None,
         "taken": None,
         "levels": [],
+        "money": major_units,
     } | extra
 
 
