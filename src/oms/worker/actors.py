@@ -15,6 +15,7 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from oms.auth.services.sessions import end_stale_sessions
 from oms.config import Settings
 from oms.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from oms.fulfilment.jobs import sweep_uncollected_pickups
@@ -111,6 +112,13 @@ def register_actors(
         async with sessionmaker() as session, session.begin():
             purged = await purge_idempotency_keys(session, older_than_hours)
             windows = await purge_rate_limit_windows(session)
+            stale = await end_stale_sessions(
+                session,
+                idle_seconds=database.settings.app_idle_lock_seconds,
+                lifetime_seconds=database.settings.app_session_hours * 3600,
+            )
+        if stale:
+            log.info("idle app sessions ended", extra={"sessions": stale})
         if purged:
             log.info("idempotency keys purged", extra={"keys": purged})
         if windows:

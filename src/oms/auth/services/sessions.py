@@ -57,6 +57,23 @@ _END = text(
      WHERE id = :token AND revoked_at IS NULL
     """
 )
+# Sessions nobody ended (a tablet left signed in) but that can no longer be used: idle past
+# the lock or older than a shift. Ending them keeps "live" meaning live in the table.
+_END_STALE = text(
+    """
+    WITH ended AS (
+        UPDATE staff_session
+           SET ended_at = now(),
+               end_reason = CASE WHEN created_at < now() - make_interval(secs => :lifetime)
+                                 THEN 'expired' ELSE 'idle' END
+         WHERE ended_at IS NULL
+           AND (last_seen_at < now() - make_interval(secs => :idle)
+                OR created_at < now() - make_interval(secs => :lifetime))
+     RETURNING token_id)
+    UPDATE api_token SET revoked_at = now()
+      FROM ended WHERE api_token.id = ended.token_id AND api_token.revoked_at IS NULL
+    """
+)
 _PICK = text("UPDATE staff_session SET location_id = :location WHERE token_id = :token")
 
 
@@ -125,6 +142,15 @@ async def start(session: AsyncSession, account: StaffAccount, store_id: int | No
     )
     await session.flush()
     return SignIn(secret=secret, csrf_token=csrf)
+
+
+async def end_stale_sessions(
+    session: AsyncSession, *, idle_seconds: float, lifetime_seconds: float
+) -> int:
+    """End every session idle past the lock or older than its lifetime and revoke its
+    token (the maintenance job); how many tokens were revoked."""
+    result = await session.execute(_END_STALE, {"idle": idle_seconds, "lifetime": lifetime_seconds})
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SessionStore:
