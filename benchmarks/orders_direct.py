@@ -151,7 +151,7 @@ class DirectSql:
             customer_id=customer_id, customer_name="Bench Customer", email=order.email,
             phone=None, currency="GBP", total_amount=total, status="open",
             deliveries=json.dumps([stored]), tracking_token=secrets.token_urlsafe(24),
-            intake_fingerprint=secrets.token_bytes(32),
+            intake_fingerprint=secrets.token_bytes(32), language=None,
         )  # fmt: skip
         lines = [
             OrderLineRow(line_no=n, sku_id=sku_ids[s], quantity=q, unit_price=PRICE,
