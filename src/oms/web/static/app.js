@@ -11,6 +11,19 @@
         { code: "[45]..", swap: true, error: true },
       ];
     }
+    // A refused scan leaves the form in place (the refusal goes to #feedback): select what
+    // was scanned, so the scanner's next code replaces it instead of being typed after it.
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.successful) {
+        return;
+      }
+      var form = event.detail.elt;
+      var field = form && form.querySelector ? form.querySelector("input[autofocus]") : null;
+      if (field && field.select) {
+        field.focus();
+        field.select();
+      }
+    });
     // Idle lock: a tablet left on the counter stops showing customers' orders. The server
     // ends the session after the same time; the page goes to the sign-in screen first.
     var seconds = parseInt(document.body.dataset.idleLock || "0", 10);
