@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
@@ -10,6 +11,13 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates, numbers
 
 Length = Literal["full", "long", "medium", "short"]  # CLDR's pattern lengths
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    # Babel parses a locale given by name on every call (a tracking page formats a dozen
+    # dates): parse each language once per process and hand Babel the parsed locale.
+    return Locale.parse(lang)
 
 
 def format_datetime(
@@ -23,10 +31,10 @@ def format_datetime(
     """``moment`` in time zone ``tz`` (e.g. the store's): the day and the time joined the
     way ``lang`` joins them, e.g. "Dec 5, 2026, 2:05 PM" or "5 dec. 2026, 14:05". Babel's
     own ``format_datetime`` takes one length for both, and its medium time has seconds."""
-    zone = ZoneInfo(tz)
-    day = dates.format_date(moment.astimezone(zone).date(), format=date_format, locale=lang)
-    clock = dates.format_time(moment, format=time_format, tzinfo=zone, locale=lang)
-    joined = str(dates.get_datetime_format(date_format, locale=lang)).replace("'", "")
+    zone, locale = ZoneInfo(tz), _locale(lang)
+    day = dates.format_date(moment.astimezone(zone).date(), format=date_format, locale=locale)
+    clock = dates.format_time(moment, format=time_format, tzinfo=zone, locale=locale)
+    joined = str(dates.get_datetime_format(date_format, locale=locale)).replace("'", "")
     return joined.replace("{1}", day).replace("{0}", clock)
 
 
@@ -36,7 +44,7 @@ def format_date(
     """A day, e.g. "5 December 2026"; a datetime is first taken to ``tz`` (its own day there)."""
     if isinstance(day, datetime):
         day = day.astimezone(ZoneInfo(tz)).date() if tz else day.date()
-    return dates.format_date(day, format=format, locale=lang)
+    return dates.format_date(day, format=format, locale=_locale(lang))
 
 
 def format_money(amount_minor: int, currency: str, lang: str) -> str:
@@ -44,21 +52,21 @@ def format_money(amount_minor: int, currency: str, lang: str) -> str:
     currency's own number of decimals (0 for JPY, 3 for KWD) comes from Babel."""
     digits = numbers.get_currency_precision(currency)
     amount = Decimal(amount_minor).scaleb(-digits)
-    return numbers.format_currency(amount, currency, locale=lang)
+    return numbers.format_currency(amount, currency, locale=_locale(lang))
 
 
 def format_time_of_day(hhmm: str, lang: str) -> str:
     """An opening or closing time given as "HH:MM", e.g. "09:00" → "9:00 AM" in English."""
-    return dates.format_time(time.fromisoformat(hhmm), format="short", locale=lang)
+    return dates.format_time(time.fromisoformat(hhmm), format="short", locale=_locale(lang))
 
 
 def weekday_names(lang: str) -> list[str]:
     """Monday to Sunday, abbreviated in ``lang`` ("Mon", "lun.", "пн", "ორშ")."""
-    names = dates.get_day_names("abbreviated", locale=lang)
+    names = dates.get_day_names("abbreviated", locale=_locale(lang))
     return [str(names[day]) for day in range(7)]
 
 
 def country_name(code: str, lang: str) -> str:
     """An ISO 3166 country code in ``lang`` ("GB" → "Regatul Unit" in Romanian); an unknown
     code is kept as given."""
-    return str(Locale.parse(lang).territories.get(code.upper(), code))
+    return str(_locale(lang).territories.get(code.upper(), code))
