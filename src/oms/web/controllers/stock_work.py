@@ -51,40 +51,34 @@ SCREENS: dict[str, tuple[str, Action]] = {
 }
 
 
-class ReceiveForm(msgspec.Struct, frozen=True):
+class _StockForm(msgspec.Struct, frozen=True):
+    """What every stock-work form carries: the store it was shown for, the SKU scanned or
+    typed, the session's form token and the form's idempotency key."""
+
     location: Text = ""
     sku: Text = ""
-    quantity: Text = "1"
     csrf: str = msgspec.field(name="_csrf", default="")
     idempotency_key: Text = ""
 
 
-class AdjustForm(msgspec.Struct, frozen=True):
-    location: Text = ""
-    sku: Text = ""
+class ReceiveForm(_StockForm, frozen=True):
+    quantity: Text = "1"
+
+
+class AdjustForm(_StockForm, frozen=True):
     direction: Text = "add"
     quantity: Text = "1"
     reason: Text = ""
     note: LongText = ""
-    csrf: str = msgspec.field(name="_csrf", default="")
-    idempotency_key: Text = ""
 
 
-class CountForm(msgspec.Struct, frozen=True):
-    location: Text = ""
-    sku: Text = ""
+class CountForm(_StockForm, frozen=True):
     counted: Text = ""
-    csrf: str = msgspec.field(name="_csrf", default="")
-    idempotency_key: Text = ""
 
 
-class DamageForm(msgspec.Struct, frozen=True):
-    location: Text = ""
-    sku: Text = ""
+class DamageForm(_StockForm, frozen=True):
     quantity: Text = "1"
     note: LongText = ""
-    csrf: str = msgspec.field(name="_csrf", default="")
-    idempotency_key: Text = ""
 
 
 def _context(
