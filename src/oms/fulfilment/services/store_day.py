@@ -15,6 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Action, Principal, require, require_at
+from oms.domain.fulfilment_flow import WORK_STATES, State
+
+# Still to pick: not started, or started and not finished.
+_TO_PICK: frozenset[State] = frozenset({"pending", "picking"})
 
 # To pick: pending or picking, except a pickup whose transfer has not arrived yet (the
 # queue shows those apart, as awaiting their transfer). Collect-by: ready for the
@@ -23,7 +27,7 @@ _WAITING = """
     f.method = 'pickup' AND f.awaits_fulfilment_id IS NOT NULL AND EXISTS (
         SELECT 1 FROM fulfilment t LEFT JOIN transfer tr ON tr.id = t.transfer_id
          WHERE t.id = f.awaits_fulfilment_id
-           AND (t.state IN ('pending', 'picking', 'packed')
+           AND (t.state = ANY(CAST(:work_states AS text[]))
                 OR (t.state = 'shipped' AND tr.status IS DISTINCT FROM 'received')))
 """
 # Both statements are built from the constant fragment above, never from input.
@@ -34,21 +38,22 @@ _COUNTS = text(
       count(*) FILTER (WHERE f.state = 'ready_for_pickup'
                          AND f.ready_at <= now() - make_interval(days => c.pickup_hold_days))
         AS pickups_overdue,
-      count(*) FILTER (WHERE f.state IN ('pending', 'picking') AND NOT ({_WAITING})) AS to_pick,
+      count(*) FILTER (WHERE f.state = ANY(CAST(:to_pick AS text[])) AND NOT ({_WAITING}))
+        AS to_pick,
       (SELECT count(*) FROM transfer tr
         WHERE tr.to_location_id = :location_id AND tr.status = 'in_transit') AS transfers_arriving
       FROM fulfilment f
       JOIN sales_order o ON o.id = f.order_id
       JOIN channel c ON c.id = o.channel_id
      WHERE f.location_id = :location_id
-       AND f.state IN ('pending', 'picking', 'ready_for_pickup')
+       AND f.state = ANY(CAST(:counted AS text[]))
     """  # noqa: S608
 )
 _OLDEST_TO_PICK = text(
     f"""
     SELECT f.id, o.number, o.customer_name, f.method, f.state, f.created_at
       FROM fulfilment f JOIN sales_order o ON o.id = f.order_id
-     WHERE f.location_id = :location_id AND f.state IN ('pending', 'picking')
+     WHERE f.location_id = :location_id AND f.state = ANY(CAST(:to_pick AS text[]))
        AND NOT ({_WAITING})
      ORDER BY f.created_at, f.id
      LIMIT :limit
@@ -87,8 +92,15 @@ async def store_day(
     callers who fulfil there and read its detail (Forbidden otherwise)."""
     require_at(principal, Action.FULFIL, location_id, location_code)
     require(principal, Action.READ_LOCATION_DETAIL)
-    counts = (await session.execute(_COUNTS, {"location_id": location_id})).one()
-    rows = await session.execute(_OLDEST_TO_PICK, {"location_id": location_id, "limit": oldest})
+    states = {
+        "work_states": sorted(WORK_STATES),
+        "to_pick": sorted(_TO_PICK),
+        "counted": sorted(_TO_PICK | {"ready_for_pickup"}),
+    }
+    counts = (await session.execute(_COUNTS, {"location_id": location_id, **states})).one()
+    rows = await session.execute(
+        _OLDEST_TO_PICK, {"location_id": location_id, "limit": oldest, **states}
+    )
     now = datetime.now(UTC)
     return StoreDay(
         pickups_waiting=counts.pickups_waiting,
