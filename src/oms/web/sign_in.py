@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from sqlalchemy import select
 
 from oms.auth.services import sessions, staff
+from oms.config import Settings
 from oms.db.models import Location
 from oms.domain.errors import RateLimited
 from oms.http.client_address import client_address
@@ -35,6 +36,16 @@ class Outcome:
     headers: dict[str, str] | None = None
 
 
+def account_limit(settings: Settings, username: str) -> ratelimit.Limit:
+    """The failed-password budget of one account: sign-ins and a manager's approvals on a
+    tablet draw on the same one, so neither is a way round the other."""
+    return ratelimit.Limit(
+        f"sign-in:account:{staff.normalise_username(username)[:100]}",
+        settings.app_sign_in_failures_per_account,
+        ACCOUNT_WINDOW,
+    )
+
+
 async def attempt(
     state: State, request: Request[Any, Any, Any], username: str, password: str
 ) -> Outcome:
@@ -46,11 +57,7 @@ async def attempt(
             settings.app_sign_in_failures_per_client,
             CLIENT_WINDOW,
         ),
-        ratelimit.Limit(
-            f"sign-in:account:{staff.normalise_username(username)[:100]}",
-            settings.app_sign_in_failures_per_account,
-            ACCOUNT_WINDOW,
-        ),
+        account_limit(settings, username),
     ]
     try:
         counted = await ratelimit.hit(state.sessionmaker, limits)

@@ -16,7 +16,6 @@ from litestar.params import URLEncodedBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.auth.services.approvals import manager_approval
-from oms.auth.services.staff import normalise_username
 from oms.catalogue.services.locations import get_location
 from oms.channels.services.staff_channels import staff_order_channels
 from oms.domain.access import Principal, may_override_price_at
@@ -39,7 +38,7 @@ from oms.web.order_views import (
     routing_in_words,
     tracking_link,
 )
-from oms.web.sign_in import ACCOUNT_WINDOW
+from oms.web.sign_in import account_limit
 from oms.web.staff import SignedIn, Staff
 
 
@@ -111,12 +110,7 @@ async def _approver(
     username = form.manager_username.strip()
     if may_override_price_at(staff.principal, here_id) or not username:
         return None  # the pricing service decides (and refuses without an approval)
-    account_limit = ratelimit.Limit(
-        f"sign-in:account:{normalise_username(username)[:100]}",
-        state.settings.app_sign_in_failures_per_account,
-        ACCOUNT_WINDOW,
-    )
-    counted = await ratelimit.hit(state.sessionmaker, [account_limit])
+    counted = await ratelimit.hit(state.sessionmaker, [account_limit(state.settings, username)])
     approver = await manager_approval(session, username, form.manager_password, here_id)
     if approver is None:
         raise Forbidden(
