@@ -13,9 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import msgspec
 from babel.numbers import get_currency_precision
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,16 +49,6 @@ RETURN_REASONS: tuple[tuple[str, str], ...] = (
     ("damaged_in_transit", "Damaged on the way"),
     ("not_as_described", "Not as described"),
 )
-
-
-def api_input(kind: type[T], **fields: Any) -> T:
-    """The API's request body built from form fields, checked as the API checks it (lengths,
-    patterns, quantity limits); InvalidInput naming the field otherwise."""
-    try:
-        # Form values are text: numbers are read from it, then held to the API's limits.
-        return msgspec.convert(fields, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        raise InvalidInput(str(exc)) from exc
 
 
 def whole_number(value: str, field: str, *, minimum: int) -> int:

@@ -28,8 +28,8 @@ from oms.fulfilment.services import pickup, queue
 from oms.http.deps import DbSession
 from oms.http.problems import domain_status
 from oms.web import work_views as views
-from oms.web.controllers.work_steps import Key, Text, api_body
-from oms.web.forms import FORM
+from oms.web.controllers.work_steps import Key, Text
+from oms.web.forms import FORM, api_input
 from oms.web.handover_lookup import find_ready_pickups
 from oms.web.once import Rendered, new_form_key, submit_once
 from oms.web.pages import page
@@ -174,7 +174,7 @@ class HandOverController(Controller):
                 db_session,
                 staff.principal,
                 fulfilment_id,
-                api_body(raw, HandOverIn),
+                api_input(HandOverIn, **raw),
                 attempts=state.settings.pickup_code_attempts,
             )
             if isinstance(result, pickup.Refused):
@@ -201,7 +201,7 @@ class HandOverController(Controller):
         staff.here()
 
         async def work() -> Rendered:
-            body = api_body({"reason": data.reason.strip()}, UnlockPickupCodeIn)
+            body = api_input(UnlockPickupCodeIn, reason=data.reason.strip())
             await pickup.unlock_pickup_code(
                 db_session,
                 staff.principal,

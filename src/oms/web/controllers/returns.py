@@ -28,13 +28,12 @@ from oms.fulfilment.services import returns
 from oms.http.deps import DbSession
 from oms.orders.schemas import OrderOut
 from oms.orders.services import queries
-from oms.web.forms import FORM
+from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, new_form_key, submit_once
 from oms.web.pages import page
 from oms.web.staff import SignedIn, Staff
 from oms.web.stock_work_views import (
     RETURN_REASONS,
-    api_input,
     levels_at,
     major_units,
     minor_units,

@@ -24,14 +24,13 @@ from oms.http.deps import DbSession
 from oms.inventory.schemas import AdjustmentIn, CountIn, MovementResult, StockDocumentIn
 from oms.inventory.services import movements
 from oms.web.feedback import is_htmx
-from oms.web.forms import FORM
+from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, new_form_key, submit_once
 from oms.web.pages import page
 from oms.web.staff import SignedIn, Staff
 from oms.web.stock_work_views import (
     ADJUSTMENT_REASONS,
     ScannedSku,
-    api_input,
     arriving_transfers,
     scanned_sku,
     whole_number,

@@ -20,11 +20,11 @@ from oms.domain.access import Action
 from oms.http.deps import DbSession
 from oms.inventory.schemas import TransferOut, TransferReceiveIn
 from oms.inventory.services import transfers
-from oms.web.forms import FORM
+from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, new_form_key, submit_once
 from oms.web.pages import page
 from oms.web.staff import SignedIn, Staff
-from oms.web.stock_work_views import api_input, levels_at, whole_number
+from oms.web.stock_work_views import levels_at, whole_number
 
 PAGE = "app/stock_work_transfer.html"
 

@@ -25,7 +25,7 @@ from oms.fulfilment.services import pickup, queue, shipping, short_pick, transit
 from oms.http.deps import DbSession
 from oms.web import work_views as views
 from oms.web.controllers.work import detail_context, stay_on
-from oms.web.forms import FORM
+from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, submit_once
 from oms.web.staff import SignedIn, Staff
 
@@ -59,15 +59,6 @@ class ShortForm(msgspec.Struct, frozen=True):
     note: Text = ""
     idempotency_key: Key = ""
     csrf: str = msgspec.field(name="_csrf", default="")
-
-
-def api_body(raw: dict[str, Any], schema: type[T]) -> T:
-    """A form's values as the API's own request body, checked as the API checks it
-    (lengths, patterns, "one or the other"); InvalidInput in plain words otherwise."""
-    try:
-        return msgspec.convert(raw, schema, strict=False)
-    except msgspec.ValidationError as exc:
-        raise InvalidInput(f"Please check the form: {exc}") from None
 
 
 async def _step(
@@ -148,7 +139,7 @@ class WorkStepController(Controller):
                 "carrier": data.carrier.strip() or None,
                 "tracking_number": data.tracking_number.strip() or None,
             }
-            body = api_body(raw, ShipIn)
+            body = api_input(ShipIn, **raw)
             return await shipping.ship(db_session, staff.principal, fulfilment_id, body)
 
         return await _step(request, state, db_session, staff, fulfilment_id, change, "Shipped.")
@@ -191,7 +182,7 @@ class WorkStepController(Controller):
                 "reason": data.reason,
             }
             raw = {"lines": [line], "note": data.note.strip() or None}
-            body = api_body(raw, ShortPickIn)
+            body = api_input(ShortPickIn, **raw)
             return await short_pick.short_pick(db_session, staff.principal, fulfilment_id, body)
 
         done = "Short pick recorded; the missing units are being sourced elsewhere."
