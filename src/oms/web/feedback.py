@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from oms.domain import errors
 from oms.http.problems import HTTP_CODES, domain_status
-from oms.web.staff import FormRefused, SignInRequired, StoreNotPicked
+from oms.web.staff import COOKIE, FormRefused, SignInRequired, StoreNotPicked
 
 log = logging.getLogger(__name__)
 LOGIN_PATH = "/app/login"
@@ -64,7 +64,7 @@ def sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Re
     if query:
         target += "?" + "&".join(query)
     response = _redirect(request, target)
-    response.delete_cookie("oms_session", path="/app")
+    response.delete_cookie(COOKIE, path="/app")
     return response
 
 
