@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates, numbers
 
 Length = Literal["full", "long", "medium", "short"]  # CLDR's pattern lengths
+# CLDR's long and full times name the time zone; the short and medium ones never do, which is
+# what lets a clock time be formatted (and cached) from the local time alone.
+ClockLength = Literal["medium", "short"]
 
 
 @functools.cache
@@ -20,22 +23,43 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
 
+# A page shows a dozen moments and a store's hours, mostly on the same few days and at the
+# same few clock times, and Babel walks the locale data for every field it writes: the
+# pieces are formatted once per language and kept (bounded: days and minutes of a day).
+_PIECES_KEPT = 4096
+
+
 def format_datetime(
     moment: datetime,
     lang: str,
     tz: str,
     *,
     date_format: Length = "medium",
-    time_format: Length = "short",
+    time_format: ClockLength = "short",
 ) -> str:
     """``moment`` in time zone ``tz`` (e.g. the store's): the day and the time joined the
     way ``lang`` joins them, e.g. "Dec 5, 2026, 2:05 PM" or "5 dec. 2026, 14:05". Babel's
     own ``format_datetime`` takes one length for both, and its medium time has seconds."""
-    zone, locale = ZoneInfo(tz), _locale(lang)
-    day = dates.format_date(moment.astimezone(zone).date(), format=date_format, locale=locale)
-    clock = dates.format_time(moment, format=time_format, tzinfo=zone, locale=locale)
-    joined = str(dates.get_datetime_format(date_format, locale=locale)).replace("'", "")
-    return joined.replace("{1}", day).replace("{0}", clock)
+    local = moment.astimezone(ZoneInfo(tz))
+    day = _day(local.date(), lang, date_format)
+    clock = _clock(local.time().replace(microsecond=0), lang, time_format)
+    return _joiner(lang, date_format).replace("{1}", day).replace("{0}", clock)
+
+
+@functools.lru_cache(maxsize=_PIECES_KEPT)
+def _day(day: date, lang: str, length: Length) -> str:
+    return dates.format_date(day, format=length, locale=_locale(lang))
+
+
+@functools.lru_cache(maxsize=_PIECES_KEPT)
+def _clock(clock: time, lang: str, length: ClockLength) -> str:
+    return dates.format_time(clock, format=length, locale=_locale(lang))
+
+
+@functools.cache
+def _joiner(lang: str, length: Length) -> str:
+    """How ``lang`` joins a day ({1}) and a time ({0}), its quotes taken out."""
+    return str(dates.get_datetime_format(length, locale=_locale(lang))).replace("'", "")
 
 
 def format_date(
@@ -44,7 +68,7 @@ def format_date(
     """A day, e.g. "5 December 2026"; a datetime is first taken to ``tz`` (its own day there)."""
     if isinstance(day, datetime):
         day = day.astimezone(ZoneInfo(tz)).date() if tz else day.date()
-    return dates.format_date(day, format=format, locale=_locale(lang))
+    return _day(day, lang, format)
 
 
 def format_money(amount_minor: int, currency: str, lang: str) -> str:
@@ -57,13 +81,14 @@ def format_money(amount_minor: int, currency: str, lang: str) -> str:
 
 def format_time_of_day(hhmm: str, lang: str) -> str:
     """An opening or closing time given as "HH:MM", e.g. "09:00" → "9:00 AM" in English."""
-    return dates.format_time(time.fromisoformat(hhmm), format="short", locale=_locale(lang))
+    return _clock(time.fromisoformat(hhmm), lang, "short")
 
 
-def weekday_names(lang: str) -> list[str]:
+@functools.cache
+def weekday_names(lang: str) -> tuple[str, ...]:
     """Monday to Sunday, abbreviated in ``lang`` ("Mon", "lun.", "пн", "ორშ")."""
     names = dates.get_day_names("abbreviated", locale=_locale(lang))
-    return [str(names[day]) for day in range(7)]
+    return tuple(str(names[day]) for day in range(7))
 
 
 def country_name(code: str, lang: str) -> str:

@@ -87,6 +87,25 @@ def test_dates_and_times_in_the_given_time_zone() -> None:
     assert "декабря" in format_date(date(2026, 12, 5), "ru")
 
 
+def test_kept_pieces_never_mix_time_zones_lengths_or_languages() -> None:
+    # Days and clock times are formatted once and kept: the same instant asked for in
+    # other zones, lengths and languages, in any order, must still come out as Babel says.
+    moment = datetime(2026, 3, 29, 0, 45, 30, tzinfo=UTC)  # London's clocks go forward at 1:00
+    asked = [
+        (lang, tz, length)
+        for length in ("short", "medium")
+        for tz in ("Europe/London", "Asia/Tbilisi", "America/New_York", "Europe/London")
+        for lang in ("en", "ka", "en")
+    ]
+    for lang, tz, length in asked:
+        zone = ZoneInfo(tz)
+        said = format_datetime(moment, lang, tz, time_format=length)  # type: ignore[arg-type]
+        assert babel_time(moment, length, tzinfo=zone, locale=lang) in said
+        assert babel_date(moment.astimezone(zone).date(), "medium", locale=lang) in said
+    assert format_datetime(moment, "en", "America/New_York").startswith("Mar 28, 2026")
+    assert format_datetime(moment, "en", "Asia/Tbilisi").startswith("Mar 29, 2026")
+
+
 def test_opening_hours_name_the_days_and_times_in_the_language() -> None:
     hours = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "16:00"]]}
     english = opening_hours(hours, "en")
