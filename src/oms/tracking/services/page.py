@@ -6,6 +6,7 @@ The template gets finished strings (and ``_`` for its own labels): it decides la
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from oms.i18n import (
     N_,
@@ -25,7 +26,7 @@ from oms.i18n import (
 )
 from oms.i18n.formatting import country_name
 from oms.i18n.hours import opening_hours
-from oms.tracking.schemas import TrackedFulfilment
+from oms.tracking.schemas import TrackedFulfilment, TrackedItem
 from oms.tracking.services.tracking import TrackingPage
 
 _ADDRESS_LINES = ("line1", "line2", "city", "region", "postcode")
@@ -39,7 +40,8 @@ def template_gettext(lang: str) -> dict[str, Callable[..., str]]:
     found = translations(lang)
 
     def gettext(message: str, **values: Any) -> str:
-        return escape(found.gettext(message)) % values
+        said = _escaped(lang, message)
+        return said % values if values else said
 
     def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
         values.setdefault("num", num)
@@ -48,17 +50,32 @@ def template_gettext(lang: str) -> dict[str, Callable[..., str]]:
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
-def language_choices(current: str) -> list[dict[str, Any]]:
+@functools.lru_cache(maxsize=4096)  # a page's labels, in each language: a few hundred
+def _escaped(lang: str, message: str) -> Markup:
+    # A page asks for some twenty labels; each is looked up and escaped once per language.
+    return escape(translations(lang).gettext(message))
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    code: str
+    name: str  # in the language itself: "Română", "Русский"
+    href: str
+    current: bool
+
+
+@functools.cache
+def language_choices(current: str) -> tuple[LanguageLink, ...]:
     """The language switcher: each language named in itself, linked by ``?lang=``."""
-    return [
-        {
-            "code": code,
-            "name": (Locale.parse(code).get_display_name(code) or code).capitalize(),
-            "href": "?" + urlencode({"lang": code}),
-            "current": code == current,
-        }
+    return tuple(
+        LanguageLink(
+            code=code,
+            name=(Locale.parse(code).get_display_name(code) or code).capitalize(),
+            href="?" + urlencode({"lang": code}),
+            current=code == current,
+        )
         for code in SUPPORTED
-    ]
+    )
 
 
 def map_url(lat: float, lon: float) -> str:
@@ -76,6 +93,39 @@ def address_lines(address: Any, lang: str) -> list[str]:
     if address.get("country"):
         lines.append(country_name(str(address["country"]), lang))
     return lines
+
+
+# The template reads the views by attribute: objects with slots answer directly, where a
+# dict sends Jinja through a failed getattr and its exception for each of a page's ~80 reads.
+@dataclass(frozen=True, slots=True)
+class StoreView:
+    name: str
+    address: list[str]
+    hours: list[tuple[str, str]]  # (weekday, its hours), Monday first
+    map_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentView:
+    method: str
+    state: str
+    status: str
+    heading: str
+    items: list[TrackedItem]
+    carrier: str | None
+    tracking_number: str | None
+    store: StoreView | None
+    pickup_code: str | None
+    ready_at: str | None
+    collect_by: str | None
+    updated_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineLine:
+    at: str | None
+    code: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +158,7 @@ def page_context(page: TrackingPage, lang: str) -> dict[str, Any]:
             for f, coordinates in zip(document.fulfilments, page.coordinates, strict=True)
         ],
         "timeline": [
-            {"at": words.when(entry.at), "code": entry.code, "text": message.say(words)}
+            TimelineLine(at=words.when(entry.at), code=entry.code, text=message.say(words))
             for entry, message in zip(document.timeline, page.timeline, strict=True)
         ],
         **template_gettext(lang),
@@ -117,32 +167,32 @@ def page_context(page: TrackingPage, lang: str) -> dict[str, Any]:
 
 def _fulfilment(
     f: TrackedFulfilment, coordinates: tuple[float, float] | None, words: _Words
-) -> dict[str, Any]:
+) -> FulfilmentView:
     store = None
     if f.store is not None:
-        store = {
-            "name": f.store.name,
-            "address": address_lines(f.store.address, words.lang),
-            "hours": opening_hours(f.store.opening_hours, words.lang),
-            "map_url": map_url(*coordinates) if coordinates is not None else None,
-        }
-    return {
-        "method": f.method,
-        "state": f.state,
-        "status": words(f.status),
-        "heading": (
+        store = StoreView(
+            name=f.store.name,
+            address=address_lines(f.store.address, words.lang),
+            hours=opening_hours(f.store.opening_hours, words.lang),
+            map_url=map_url(*coordinates) if coordinates is not None else None,
+        )
+    return FulfilmentView(
+        method=f.method,
+        state=f.state,
+        status=words(f.status),
+        heading=(
             words(N_("Pickup at %(place)s")) % {"place": f.location}
             if f.method == "pickup"
             else words(N_("Delivery to %(place)s")) % {"place": f.ship_to_city}
             if f.ship_to_city
             else words(N_("Delivery"))
         ),
-        "items": [{"name": item.name, "quantity": item.quantity} for item in f.items],
-        "carrier": f.carrier,
-        "tracking_number": f.tracking_number,
-        "store": store,
-        "pickup_code": f.pickup_code,
-        "ready_at": words.when(f.ready_at),
-        "collect_by": words.when(f.collect_by),
-        "updated_at": words.when(f.updated_at),
-    }
+        items=f.items,
+        carrier=f.carrier,
+        tracking_number=f.tracking_number,
+        store=store,
+        pickup_code=f.pickup_code,
+        ready_at=words.when(f.ready_at),
+        collect_by=words.when(f.collect_by),
+        updated_at=words.when(f.updated_at),
+    )
