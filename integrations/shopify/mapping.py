@@ -21,6 +21,10 @@ What we rely on in Shopify's Order resource:
 * customer: the customer's name, else the shipping then billing address name, else
   "Shopify customer"; email and phone from the order, then the customer, then the
   addresses, each kept only when it looks valid to our API.
+* language: ``customer_locale`` (the language the customer used at checkout, e.g. "en",
+  "fr-CA") when it is a well-formed tag our API accepts; left out otherwise (null, absent,
+  not text, malformed): it only chooses the words the customer reads, so a shop's odd
+  value never costs the order.
 * total: the goods subtotal Shopify computed (``current_subtotal_price``, else
   ``subtotal_price``), which must equal the sum of our lines. The order's grand total
   adds shipping and taxes our lines do not carry, and with discounts the lines keep their
@@ -37,6 +41,7 @@ from typing import Any
 from integrations.shopify.money import minor_units
 from integrations.shopify.wire import LineItem, Order, OrderAddress, ShippingLine
 from oms.domain.channel_sync import PartnerOrder, PayloadError
+from oms.domain.language import language_tag
 
 PICKUP_CATEGORIES = frozenset({"pickup", "pick-up", "pick_up"})
 LOCATION_GID_PREFIX = "gid://shopify/Location/"
@@ -61,6 +66,9 @@ def partner_order(order: Order, stores: Mapping[str, str], *, cancelled: bool) -
     total = _total(order, original=original)
     if total is not None:
         body["total"] = {"amount": total, "currency": order.currency}
+    language = language_tag(order.customer_locale)
+    if language is not None:
+        body["language"] = language
     return PartnerOrder(
         external_id=str(order.id), updated_at=order.updated_at, cancelled=is_cancelled, order=body
     )

@@ -77,6 +77,9 @@ class Order(msgspec.Struct, kw_only=True):
     subtotal_price: str | None = None
     current_total_discounts: str | None = None
     total_discounts: str | None = None
+    # Any JSON at all: a locale we cannot use is dropped in the mapping, never a reason to
+    # refuse the order (see mapping.py).
+    customer_locale: object = None
 
 
 class OrdersPage(msgspec.Struct, kw_only=True):

@@ -10,6 +10,7 @@ import msgspec
 
 from oms.catalogue.schemas import Address, Latitude, Longitude, Name
 from oms.domain.fulfilment_flow import Method, State
+from oms.domain.language import TAG_MAX_LENGTH, TAG_PATTERN
 from oms.domain.stock import MAX_LINES
 from oms.schemas import Code, Input, LocationCode, Output, Page, Quantity, ReasonCode
 
@@ -33,8 +34,8 @@ Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[
 LanguageTag = Annotated[
     str,
     msgspec.Meta(
-        max_length=35,
-        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        max_length=TAG_MAX_LENGTH,
+        pattern=TAG_PATTERN,
         description="BCP 47 language tag",
         examples=["ro", "en-GB"],
     ),

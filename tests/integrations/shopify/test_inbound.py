@@ -148,6 +148,7 @@ def test_orders_create_with_shipping_reads_as_our_order_body() -> None:
         ],
         "deliveries": [SHIPPED_TO_ADA],
         "total": {"amount": 7497, "currency": "GBP"},
+        "language": "en-GB",
     }
     assert as_order_in(partner).lines[0].unit_price == 1999
 
@@ -160,6 +161,7 @@ def test_a_local_pickup_order_is_a_pickup_at_our_store() -> None:
         "lines": [{"sku": "BEANIE-GREY", "quantity": 1, "unit_price": 3499, "currency": "GBP"}],
         "deliveries": [{"method": "pickup", "location": "MAN-01"}],
         "total": {"amount": 3499, "currency": "GBP"},
+        "language": "en-GB",
     }
     as_order_in(partner)
 
@@ -232,6 +234,39 @@ def test_unknown_fields_are_ignored() -> None:
     assert (
         read("orders/create", order).order == read("orders/create", sample("orders_create")).order
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("en", "en"), ("fr-CA", "fr-CA"), ("ro", "ro"), ("zh-Hant-TW", "zh-Hant-TW"), (" ka ", "ka")],
+)
+def test_the_customers_locale_is_the_orders_language(locale: str, language: str) -> None:
+    order = sample("orders_create")
+    order["customer_locale"] = locale
+    partner = read("orders/create", order)
+    assert partner.order["language"] == language
+    assert as_order_in(partner).language == language
+
+
+_ABSENT = object()
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [_ABSENT, None, "", "  ", "English", "en_GB", "e", "en-", "x" * 36, "en-GB\nro", 42, ["en"]],
+)
+def test_a_locale_that_is_no_language_tag_is_left_out_and_the_order_still_reads(
+    locale: object,
+) -> None:
+    order = sample("orders_create")
+    if locale is _ABSENT:
+        del order["customer_locale"]
+    else:
+        order["customer_locale"] = locale
+    partner = read("orders/create", order)
+    assert "language" not in partner.order
+    assert as_order_in(partner).language is None
+    assert partner.order["lines"] == read("orders/create", sample("orders_create")).order["lines"]
 
 
 # --- read_order: what is missing or odd ---------------------------------------------------

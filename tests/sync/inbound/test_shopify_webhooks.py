@@ -24,12 +24,24 @@ from tests.support.world import World
 SAMPLE_SKUS = ("SCARF-RED", "BEANIE-GREY")
 
 
+_ABSENT = object()
+
+
 def _delivery(
-    name: str, order_id: int, skus: dict[str, Sku], secret: str, *, webhook_id: str | None = None
+    name: str,
+    order_id: int,
+    skus: dict[str, Sku],
+    secret: str,
+    *,
+    webhook_id: str | None = None,
+    locale: object = "en-GB",
 ) -> tuple[bytes, dict[str, str]]:
     """Shopify's sample ``name`` about ``order_id`` with our SKUs, signed as Shopify does."""
     order: dict[str, Any] = sample("shopify", f"{name}.json")
     order["id"] = order_id
+    order.pop("customer_locale")
+    if locale is not _ABSENT:
+        order["customer_locale"] = locale
     for line in order["line_items"]:
         line["sku"] = skus[line["sku"]].code
     body = json.dumps(order).encode()
@@ -72,6 +84,7 @@ async def test_a_shopify_order_is_placed_edited_and_cancelled_from_its_webhooks(
         (shop.mug.code, 1, 3499),
     ]
     assert placed["total"] == 7497
+    assert placed["language"] == "en-GB"  # the sample's customer_locale
 
     edited = await deliver("orders_updated")  # the scarf raised to 3, the beanie removed
     left = {line["sku"]: line["quantity"] - line["cancelled"] for line in edited["lines"]}
@@ -85,6 +98,39 @@ async def test_a_shopify_order_is_placed_edited_and_cancelled_from_its_webhooks(
     assert (await world.level(shop.tee, shop.location))["reserved"] == 0
     assert (await world.level(shop.mug, shop.location))["reserved"] == 0
     await world.assert_audit_clean()
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("ro", "ro"),
+        ("fr-CA", "fr-CA"),
+        ("Romanian", None),
+        (None, None),
+        (7, None),
+        (_ABSENT, None),
+    ],
+)
+async def test_the_customers_locale_is_the_orders_language_when_it_is_a_tag(
+    world: World, monkeypatch: pytest.MonkeyPatch, locale: object, language: str | None
+) -> None:
+    partners()
+    shop = await stocked_shop(world, monkeypatch, adapter="shopify", secret="shpss_test_secret")
+    skus = {"SCARF-RED": shop.tee, "BEANIE-GREY": shop.mug}
+    order_id = random.randrange(10**12, 10**13)
+    body, headers = _delivery("orders_create", order_id, skus, shop.secret, locale=locale)
+
+    response = await world.client.post(
+        f"/webhooks/{shop.channel.code}", content=body, headers=headers
+    )
+
+    assert response.json() == {"status": "accepted"}, response.text
+    event = (await stored_events(world.sessionmaker, shop.channel.id))[-1]
+    assert await settle(world.sessionmaker, event["id"]) == "applied"
+    [ours] = await orders_for(world.sessionmaker, shop.channel.id, str(order_id))
+    read = await world.client.get(f"/orders/{ours}", headers=await world.token("admin"))
+    assert read.status_code == 200
+    assert read.json()["language"] == language
 
 
 @pytest.mark.parametrize("fault", ["tampered", "other secret", "no signature", "no webhook id"])
