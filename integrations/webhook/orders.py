@@ -9,6 +9,7 @@ import msgspec
 
 from integrations.webhook.wire import Address, OrderData, Pickup, Ship
 from oms.domain.channel_sync import PartnerOrder, PayloadError
+from oms.domain.language import language_tag
 
 
 def decode_order(raw: Any, where: str) -> OrderData:
@@ -26,7 +27,8 @@ def partner_order(data: OrderData, stores: Mapping[str, str], *, cancelled: bool
     One delivery per order: every line goes to it. A pickup names the partner's location,
     which ``stores`` maps to our location code (a partner that already uses our codes needs
     no mapping). The order counts as cancelled when the event says so or it carries
-    ``cancelled_at``.
+    ``cancelled_at``. The customer's language is kept when it is a well-formed tag and
+    dropped otherwise: it only chooses the words the customer reads.
     """
     order: dict[str, Any] = {
         "external_id": str(data.id),
@@ -44,6 +46,9 @@ def partner_order(data: OrderData, stores: Mapping[str, str], *, cancelled: bool
     }
     if data.total is not None:
         order["total"] = {"amount": data.total, "currency": data.currency}
+    language = language_tag(data.language)
+    if language is not None:
+        order["language"] = language
     return PartnerOrder(
         external_id=str(data.id),
         updated_at=data.updated_at,

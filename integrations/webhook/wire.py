@@ -108,6 +108,9 @@ class OrderData(msgspec.Struct, frozen=True, kw_only=True):
     delivery: Ship | Pickup
     cancelled_at: ZonedTime | None = None
     total: int | None = None  # minor units; checked against the lines by the service
+    # The customer's language tag. Any JSON at all: one that is no well-formed tag is
+    # dropped in the mapping, never a reason to fail the order (see orders.py).
+    language: object = None
 
 
 class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):

@@ -164,6 +164,7 @@ def test_a_ship_order_reads_as_our_order_body() -> None:
                 }
             ],
             "total": {"amount": 3899, "currency": "GBP"},
+            "language": "en-GB",
         },
     )
 
@@ -177,6 +178,7 @@ def test_a_pickup_at_a_partner_store_becomes_a_pickup_at_our_store() -> None:
         "customer": {"name": "Grace Hopper", "phone": "+31 20 555 0199"},
         "lines": [{"sku": "CAP-RED", "quantity": 1, "unit_price": 2450, "currency": "EUR"}],
         "deliveries": [{"method": "pickup", "location": "LDN-01"}],
+        "language": "nl",
     }
 
 
@@ -232,6 +234,35 @@ def test_every_sample_order_is_accepted_by_our_strict_order_schema(name: str) ->
     assert order is not None
     parsed = msgspec.convert({**order.order, "channel": "partner-web"}, OrderIn)
     assert parsed.external_id == order.external_id
+
+
+def test_the_customers_language_is_passed_on_trimmed() -> None:
+    event = sample("order_created_pickup")
+    event["data"]["language"] = " ro-MD "
+    order = read(event)
+    assert order is not None
+    assert order.order["language"] == "ro-MD"
+    assert msgspec.convert({**order.order, "channel": "partner-web"}, OrderIn).language == "ro-MD"
+
+
+@pytest.mark.parametrize(
+    "language", [None, "", "Romanian", "ro_RO", "r", "ro-", "x" * 36, 7, {"code": "ro"}, ["ro"]]
+)
+def test_a_language_that_is_no_tag_is_dropped_and_the_order_still_reads(language: object) -> None:
+    event = sample("order_created_pickup")
+    event["data"]["language"] = language
+    order = read(event)
+    assert order is not None
+    assert "language" not in order.order
+    parsed = msgspec.convert({**order.order, "channel": "partner-web"}, OrderIn)
+    assert parsed.language is None
+    assert parsed.lines[0].sku == "CAP-RED"
+
+
+def test_an_order_without_a_language_has_none() -> None:
+    order = read(sample("order_updated"))
+    assert order is not None
+    assert "language" not in order.order
 
 
 def test_a_numeric_partner_id_becomes_a_string() -> None:

@@ -60,6 +60,7 @@ async def test_a_signed_order_becomes_one_order_with_the_partners_lines(
         (shop.mug.code, 1),
     ]
     assert order["customer"]["name"] == "Ada Lovelace"
+    assert order["language"] == "en-GB"  # the sample's
     assert order["status"] != "cancelled"
     assert (await world.level(shop.tee, shop.location))["reserved"] == 2
     [event] = await stored_events(world.sessionmaker, shop.channel.id)
