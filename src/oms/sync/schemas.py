@@ -252,6 +252,13 @@ class SyncStatusOut(Output, frozen=True, kw_only=True):
     # Quantities the partner accepted, and calls made, in the last minute.
     pushes_last_minute: int
     calls_last_minute: int
+    # Partner events (webhook deliveries, swept orders) stored and not applied yet, and
+    # how long the oldest has waited: a job normally applies one within a second or two.
+    events_waiting: int = 0
+    oldest_waiting_event_seconds: float | None = None
+    # Events that could not be applied (GET /channels/{code}/events?state=failed says why;
+    # an admin may retry each): every one is a partner's order that is not here.
+    events_failed: int = 0
     # Calls in the last hour by outcome: ok, stale, throttled, unavailable, refused.
     calls_last_hour: dict[str, int] = msgspec.field(default_factory=dict)
 

@@ -204,6 +204,19 @@ class ChannelEvent(Base):
             "state IN (" + ", ".join(f"'{s}'" for s in EVENT_STATES) + ")", name="state"
         ),
         Index("ix_channel_event_channel_id", "channel_id", "id"),
+        # The upkeep's reads (oms.sync.services.event_upkeep) and the status's counts.
+        Index(
+            "ix_channel_event_waiting",
+            "channel_id",
+            "received_at",
+            postgresql_where=text("state = 'received'"),
+        ),
+        Index("ix_channel_event_failed", "channel_id", postgresql_where=text("state = 'failed'")),
+        Index(
+            "ix_channel_event_settled",
+            "received_at",
+            postgresql_where=text("state IN ('applied', 'ignored')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -20,7 +20,10 @@ _STATUS = text(
            l.listings, l.pending, l.failing,
            EXTRACT(EPOCH FROM now() - l.oldest_pending)::float8 AS oldest_pending_seconds,
            COALESCE(p.pushes, 0) AS pushes_last_minute, COALESCE(p.calls, 0) AS calls_last_minute,
-           COALESCE(h.by_outcome, '{}'::jsonb) AS calls_last_hour
+           COALESCE(h.by_outcome, '{}'::jsonb) AS calls_last_hour,
+           w.events_waiting,
+           EXTRACT(EPOCH FROM now() - w.oldest)::float8 AS oldest_waiting_event_seconds,
+           f.events_failed
       FROM channel c
       JOIN channel_sync cs ON cs.channel_id = c.id
       CROSS JOIN LATERAL (
@@ -53,6 +56,15 @@ _STATUS = text(
                      WHERE channel_id = c.id AND pushed_at > now() - interval '1 hour'
                      GROUP BY outcome) o
       ) h
+      -- Each count reads its own partial index (state = 'received' / 'failed').
+      CROSS JOIN LATERAL (
+            SELECT count(*) AS events_waiting, min(received_at) AS oldest
+              FROM channel_event WHERE channel_id = c.id AND state = 'received'
+      ) w
+      CROSS JOIN LATERAL (
+            SELECT count(*) AS events_failed
+              FROM channel_event WHERE channel_id = c.id AND state = 'failed'
+      ) f
      WHERE (CAST(:code AS text) IS NULL OR c.code = :code)
      ORDER BY c.code
     """

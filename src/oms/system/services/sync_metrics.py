@@ -34,7 +34,27 @@ CALLS = Gauge(
 PAUSED = Gauge(
     "oms_channel_paused", "1 while the partner asked us to wait (429 / throttled)", _LABELS
 )
-_ALL = (PENDING, FAILING, OLDEST, LAST_SUCCESS, PUSHES, CALLS, PAUSED)
+EVENTS_WAITING = Gauge(
+    "oms_channel_events_waiting", "Partner events stored and not applied yet", _LABELS
+)
+OLDEST_EVENT = Gauge(
+    "oms_channel_oldest_waiting_event_seconds", "Age of the oldest event not applied", _LABELS
+)
+EVENTS_FAILED = Gauge(
+    "oms_channel_events_failed", "Partner events that could not be applied", _LABELS
+)
+_ALL = (
+    PENDING,
+    FAILING,
+    OLDEST,
+    LAST_SUCCESS,
+    PUSHES,
+    CALLS,
+    PAUSED,
+    EVENTS_WAITING,
+    OLDEST_EVENT,
+    EVENTS_FAILED,
+)
 
 
 async def refresh_sync_gauges(session: AsyncSession) -> None:
@@ -51,5 +71,8 @@ async def refresh_sync_gauges(session: AsyncSession) -> None:
             LAST_SUCCESS.labels(*labels).set(status.last_success_at.timestamp())
         PUSHES.labels(*labels).set(status.pushes_last_minute)
         PAUSED.labels(*labels).set(1 if status.paused_until is not None else 0)
+        EVENTS_WAITING.labels(*labels).set(status.events_waiting)
+        OLDEST_EVENT.labels(*labels).set(status.oldest_waiting_event_seconds or 0.0)
+        EVENTS_FAILED.labels(*labels).set(status.events_failed)
         for outcome, calls in status.calls_last_hour.items():
             CALLS.labels(*labels, outcome).set(calls)
