@@ -57,6 +57,15 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sync_reconcile_hours: Annotated[float, msgspec.Meta(gt=0)] = 24.0
     # How often each channel's partner is asked for orders changed since (missed webhooks).
     channel_sweep_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
+    # A partner event still waiting this long after it came in lost its job (a process
+    # killed between relaying and running it, retries spent while the database was down):
+    # the repair sweep applies it. Applying is idempotent, so a slow job only loses a race.
+    channel_event_redrive_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
+    # Applied and ignored partner events (their raw bodies hold customers' details) are
+    # deleted this long after they came in; failed ones stay until an admin retries them.
+    # At least 3 days: senders retry a delivery for up to that long, and while its id is
+    # kept a retry is a duplicate (after, the order's version guard still ignores it).
+    channel_event_keep_days: Annotated[float, msgspec.Meta(ge=3)] = 30.0
     idempotency_ttl_hours: int = 24
     # A bearer token for Prometheus that opens GET /metrics and nothing else. Unset: the
     # metrics need an admin API token like any admin route.

@@ -28,6 +28,7 @@ from oms.outbox.messages import (
 )
 from oms.sync.services.apply import apply_channel_event
 from oms.sync.services.dispatch import dispatch, reconcile_listings
+from oms.sync.services.event_upkeep import apply_waiting_events, purge_settled_events
 from oms.sync.services.push import SyncTiming, sync_channel
 from oms.sync.services.status import purge_push_log
 from oms.sync.services.sweep import ingest_recent_orders, sweep_channel_orders
@@ -99,14 +100,27 @@ def sync_actor_specs(
         marked = await reconcile_listings(sessionmaker, older_than_hours)
         async with sessionmaker() as session, session.begin():
             await purge_push_log(session)
+        purged = await purge_settled_events(
+            sessionmaker, keep_days=settings.channel_event_keep_days
+        )
         if marked:
             log.info("listings due for reconcile", extra={"listings": marked})
+        if purged:
+            log.info("settled partner events deleted", extra={"events": purged})
 
     async def apply_event(event_id: int) -> None:
         await apply_channel_event(await database.sessionmaker(), event_id, partners=partner_for)
 
     async def sweep_orders() -> None:
-        taken = await sweep_channel_orders(await database.sessionmaker(), partners=partner_for)
+        sessionmaker = await database.sessionmaker()
+        # Deliveries already here first: a lost job is ours to repair, the partner's
+        # feed (where there is one) only covers deliveries that never arrived.
+        await apply_waiting_events(
+            sessionmaker,
+            partners=partner_for,
+            older_than_seconds=settings.channel_event_redrive_seconds,
+        )
+        taken = await sweep_channel_orders(sessionmaker, partners=partner_for)
         if any(taken.values()):
             log.info("order sweep took in missed orders", extra={"orders": taken})
 
