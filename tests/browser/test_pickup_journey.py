@@ -101,6 +101,8 @@ async def _take_order_at_a(page: Page, world: World, stores: Stores) -> dict[str
     await expect(page.locator("#basket-total")).to_have_text("£39.98")
     await page.get_by_label("Customer's name").fill("Ana Popescu")
     await page.get_by_label("Customer's email").fill(stores.email)
+    # Left unset: the customer's readers below each get their browser's language.
+    await expect(page.get_by_label("Customer's language")).to_have_value("")
     await check_screen(page, "order-form")
     await page.get_by_role("button", name="Place order").click()
     placed = page.get_by_role("status").filter(has_text="placed")

@@ -1,5 +1,6 @@
 """Taking an order on the shop floor: the basket the page carries, money in the channel's
-currency, what a scan adds, the stores to collect from, and the placed order in plain words.
+currency, what a scan adds, the stores to collect from, the customer's language, and the
+placed order in plain words.
 
 The basket lives in the form itself, as one hidden JSON field (``basket``) that each scan,
 +/-, remove or price change posts back and gets re-rendered: nothing is stored on the
@@ -24,7 +25,9 @@ from oms.catalogue.services.locations import get_location, list_locations
 from oms.catalogue.services.skus import get_sku, search_skus
 from oms.domain import gtin
 from oms.domain.errors import InvalidInput, NotFound
+from oms.i18n import SUPPORTED
 from oms.orders.schemas import OrderOut
+from oms.tracking.services.page import language_choices
 
 MAX_BASKET_LINES = 50
 MAX_UNITS = 999
@@ -166,6 +169,25 @@ async def pickup_stores(
         with contextlib.suppress(NotFound):
             stores = [await get_location(session, wanted), *stores]
     return [s for s in stores if s.active and "pickup" in s.capabilities]
+
+
+def customer_languages() -> dict[str, str]:
+    """The languages we write the customer's tracking page and messages in, by code, each
+    named in itself ("Română") as the tracking page's own language switcher names them."""
+    return {choice.code: choice.name for choice in language_choices("")}
+
+
+def customer_language(chosen: str) -> str | None:
+    """The language picked for the customer (None: not set). The form offers only the
+    languages we write in, so anything else is a stale or forged form and is refused."""
+    code = chosen.strip()
+    if not code:
+        return None
+    if code not in SUPPORTED:
+        raise InvalidInput(
+            f"{code!r} is not a language we write to customers in: choose one from the list"
+        )
+    return code
 
 
 def routing_in_words(order: OrderOut, store_names: dict[str, str]) -> list[str]:

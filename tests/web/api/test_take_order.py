@@ -8,6 +8,7 @@ import html
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from oms.db.models import Barcode, Channel, ChannelPrice, Location, Order, Sku
@@ -99,6 +100,8 @@ async def test_an_order_for_pickup_at_another_store_is_placed_once(world: World)
     ]
     assert order["currency"] == "GBP"
     assert order["total"] == 1999
+    assert order["language"] is None  # not chosen on the form
+    assert "Customer's language: not set" in placed.text
     assert [(f["location"], f["method"]) for f in order["fulfilments"]] == [(other.code, "pickup")]
     assert order["tracking_token"] in placed.text
     assert await world.level(sku, other) == {"on_hand": 3, "reserved": 1, "safety_stock": 0}
@@ -245,6 +248,58 @@ async def test_an_incomplete_order_is_refused_with_nothing_placed(world: World) 
     assert refused.status_code == 422, refused.text
     assert "invalid_input" in refused.text
     assert await _orders_with_key(world, key) == 0
+
+
+async def test_the_customers_language_is_chosen_from_the_languages_we_write_in(
+    world: World,
+) -> None:
+    here, _, sku, channel = await _shop(world)
+    await world.stock(sku, here, 2)
+    signed = await sign_in(world, "associate", (here,))
+    page = await signed.get(f"/app/orders/new?sku={sku.code}&delivery=here")
+    # Each named in itself; nothing chosen until the associate picks one.
+    assert '<select id="customer-language" name="customer_language"' in page.text
+    assert '<option value="">Not set</option>' in page.text
+    for code, name in [("en", "English"), ("ro", "Română"), ("ru", "Русский"), ("ka", "ქართული")]:
+        assert f'<option value="{code}" lang="{code}">{name}</option>' in page.text
+    key, basket = _form(page.text)
+
+    placed = await signed.post(
+        "/app/orders", _placement(basket, key, channel, delivery="here", customer_language="ro")
+    )
+
+    assert placed.status_code == 201, placed.text
+    assert 'Customer\'s language: <span lang="ro">Română</span>' in html.unescape(placed.text)
+    admin = await world.token("admin")
+    listed = await world.client.get(f"/orders?channel={channel.code}", headers=admin)
+    (summary,) = listed.json()["items"]
+    order = (await world.client.get(f"/orders/{summary['id']}", headers=admin)).json()
+    assert order["external_id"] == f"app-{key}"
+    assert order["language"] == "ro"
+
+
+@pytest.mark.parametrize("language", ["fr", "ro-MD", "RO", "Română", "<b>ro</b>", "x" * 320])
+async def test_a_language_not_on_the_list_is_refused_with_nothing_placed(
+    world: World, language: str
+) -> None:
+    here, _, sku, channel = await _shop(world)
+    await world.stock(sku, here, 2)
+    signed = await sign_in(world, "associate", (here,))
+    page = await signed.get(f"/app/orders/new?sku={sku.code}&delivery=here")
+    key, basket = _form(page.text)
+
+    refused = await signed.post(
+        "/app/orders",
+        _placement(basket, key, channel, delivery="here", customer_language=language),
+        headers={"HX-Request": "true"},
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert "invalid_input" in refused.text
+    assert "is not a language we write to customers in" in refused.text
+    assert "<b>" not in refused.text
+    assert await _orders_with_key(world, key) == 0
+    assert await world.level(sku, here) == {"on_hand": 2, "reserved": 0, "safety_stock": 0}
 
 
 async def _approval_failures(world: World, username: str) -> int:

@@ -25,6 +25,7 @@ from oms.web.order_views import (
     Basket,
     add_units,
     change_line,
+    customer_languages,
     minor_units,
     pickup_stores,
     read_basket,
@@ -47,6 +48,7 @@ class OrderForm(msgspec.Struct, frozen=True):
     customer_name: Short = ""
     customer_email: Short = ""
     customer_phone: Short = ""
+    customer_language: Short = ""  # a code of oms.i18n.SUPPORTED; empty: not set
     line1: Short = ""
     line2: Short = ""
     city: Short = ""
@@ -90,6 +92,7 @@ async def order_context(
         "basket": view,
         "form": form,
         "delivery": form.delivery if form.delivery in DELIVERIES else "here",
+        "languages": customer_languages(),
         "form_key": new_form_key(),
     }
 

@@ -32,6 +32,8 @@ from oms.web.once import Rendered, submit_once
 from oms.web.order_basket_views import price_basket
 from oms.web.order_views import (
     Basket,
+    customer_language,
+    customer_languages,
     money,
     qr_svg,
     read_basket,
@@ -63,7 +65,13 @@ def _delivery(form: OrderForm, here_code: str) -> dict[str, Any]:
 
 
 def order_request(
-    form: OrderForm, basket: Basket, priced: PricedOrder, channel: str, here_code: str
+    form: OrderForm,
+    basket: Basket,
+    priced: PricedOrder,
+    channel: str,
+    here_code: str,
+    *,
+    language: str | None,
 ) -> OrderIn:
     """The same body the API's ``POST /orders`` takes, checked by the same schema."""
     del basket
@@ -86,6 +94,7 @@ def order_request(
             for line in priced.lines
         ],
         "deliveries": [_delivery(form, here_code)],
+        "language": language,
     }
     try:
         return msgspec.convert(body, OrderIn)
@@ -136,6 +145,9 @@ class OrderPlacingController(Controller):
         async def work() -> Rendered:
             if not data.idempotency_key:
                 raise InvalidInput("the form is missing its key: reload the page")
+            # Checked first: a refusal after a manager's approval would count their right
+            # password as a failed one (the refund is rolled back with the request).
+            language = customer_language(data.customer_language)
             here_id = staff.here()
             here_code = staff.view.store_code or ""
             basket = read_basket(data.basket)
@@ -158,7 +170,7 @@ class OrderPlacingController(Controller):
             placed = await placement.place(
                 db_session,
                 staff.principal,
-                order_request(data, basket, priced, channel.code, here_code),
+                order_request(data, basket, priced, channel.code, here_code, language=language),
             )
             order = placed.order
             if placed.created:
@@ -177,6 +189,7 @@ class OrderPlacingController(Controller):
                 "tracking_url": link,
                 "qr": qr_svg(link),
                 "approved_by": priced.approved_by,
+                "language": customer_languages().get(order.language or "", order.language),
             }
             if is_htmx(request):
                 # An earlier refusal (a missing approval, say) leaves the feedback area.
