@@ -1,7 +1,8 @@
 """Indexes for the upkeep of partner events: the ones still waiting to be applied (the
-repair sweep applies any a lost job left behind, and the sync status counts them), the
-failed ones (counted for the status), and the settled ones by age (deleted after
-``OMS_CHANNEL_EVENT_KEEP_DAYS``). All partial: each reads only the rows it is about.
+repair sweep applies any a lost job left behind, and the sync status counts them) and the
+failed ones (counted for the status), each partial, so it reads only the rows it is
+about; and every event by arrival, for deleting settled ones after
+``OMS_CHANNEL_EVENT_KEEP_DAYS`` (old events are nearly all settled: no predicate).
 
 Revision ID: 0008
 Revises: 0007
@@ -32,15 +33,10 @@ def upgrade() -> None:
         ["channel_id"],
         postgresql_where=sa.text("state = 'failed'"),
     )
-    op.create_index(
-        "ix_channel_event_settled",
-        "channel_event",
-        ["received_at"],
-        postgresql_where=sa.text("state IN ('applied', 'ignored')"),
-    )
+    op.create_index("ix_channel_event_received_at", "channel_event", ["received_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_channel_event_settled", table_name="channel_event")
+    op.drop_index("ix_channel_event_received_at", table_name="channel_event")
     op.drop_index("ix_channel_event_failed", table_name="channel_event")
     op.drop_index("ix_channel_event_waiting", table_name="channel_event")

@@ -4,9 +4,9 @@ period, failed and waiting ones never.
 
 Events are stored the way ``POST /webhooks/{channel}`` stores them, but without their
 job: that is what a lost job leaves behind. Their arrival is then moved back in time.
-Other tests' events share the database (and the app's own sweep runs once as it starts),
-so each test checks its own events and orders rather than what one call of the upkeep
-counted.
+Other tests' events share the database, so each test checks its own events and orders
+rather than what one call of the upkeep counted (the test app's own sweep is told to leave
+waiting events alone).
 """
 
 from __future__ import annotations
@@ -102,8 +102,7 @@ async def test_an_order_whose_job_was_lost_arrives_with_the_sweep(
     assert (before["events_waiting"], before["events_failed"]) == (1, 0)
     assert before["oldest_waiting_event_seconds"] >= LONG_AGO_HOURS * 3600 - 60
 
-    # No job will ever run for it: only the upkeep (this call, or the app's own sweep at
-    # its start, which may get there first) can apply it.
+    # No job will ever run for it: only the upkeep can apply it.
     await _redrive(world)
 
     assert await _state(world, event_id) == "applied"

@@ -23,6 +23,7 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from oms.db.models.channels import SETTLED_EVENT_STATES
 from oms.sync.services.apply import Partners, apply_channel_event
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ _PURGE = text(
     """
     DELETE FROM channel_event
      WHERE id IN (SELECT id FROM channel_event
-                   WHERE state IN ('applied', 'ignored')
+                   WHERE state = ANY(CAST(:settled AS text[]))
                      AND received_at < now() - make_interval(secs => :keep_seconds)
                    LIMIT :limit)
     """
@@ -85,7 +86,12 @@ async def purge_settled_events(
     while True:
         async with sessionmaker() as session, session.begin():
             result = await session.execute(
-                _PURGE, {"keep_seconds": keep_days * 86400.0, "limit": batch}
+                _PURGE,
+                {
+                    "keep_seconds": keep_days * 86400.0,
+                    "settled": list(SETTLED_EVENT_STATES),
+                    "limit": batch,
+                },
             )
         deleted = int(result.rowcount)  # type: ignore[attr-defined]
         purged += deleted
