@@ -32,6 +32,7 @@ DEMO_PRINCIPAL = Principal(token_id=0, name="demo", role=Role.ADMIN)
 READY_PICKUP = ("WEB", "DEMO-WEB-0002")
 SHIPPED = ("WEB", "DEMO-WEB-0001")
 CARRIER = "Royal Mail"
+CARRIER_TRACKING = "https://www.royalmail.com/track-your-item#/tracking-results/{number}"
 
 
 def _address(line1: str, city: str, postcode: str, line2: str | None = None) -> dict[str, Any]:
@@ -149,8 +150,13 @@ async def _to_shipped(session: AsyncSession, order: OrderOut) -> None:
             continue
         await transitions.start_picking(session, DEMO_PRINCIPAL, fulfilment.id)
         await transitions.pack(session, DEMO_PRINCIPAL, fulfilment.id)
-        parcel = ShipIn(carrier=CARRIER, tracking_number=f"DM{order.number:09d}GB")
-        await shipping.ship(session, DEMO_PRINCIPAL, fulfilment.id, parcel)
+        number = f"DM{order.number:09d}GB"
+        parcel = ShipIn(
+            carrier=CARRIER,
+            tracking_number=number,
+            carrier_tracking_url=CARRIER_TRACKING.format(number=number),
+        )
+        await shipping.ship(session, DEMO_PRINCIPAL, fulfilment.id, parcel, public_url=None)
 
 
 async def seed_demo_orders(session: AsyncSession) -> int:

@@ -16,6 +16,15 @@ from oms.schemas import Input, LocationCode, Note, Output, Page, Quantity, Reaso
 
 Carrier = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
 TrackingNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+# https only, with a host: customers are sent there from our page and our messages.
+CarrierTrackingUrl = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=500,
+        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$",
+        description="The carrier's page for this parcel (https)",
+    ),
+]
 # Generous: people type spaces or dashes between groups; the comparison ignores them.
 PickupCodeIn = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 OverrideReason = Annotated[str, msgspec.Meta(min_length=3, max_length=200, pattern=r"\S")]
@@ -29,6 +38,7 @@ class ShipIn(Input, frozen=True, kw_only=True):
 
     carrier: Carrier | None = None
     tracking_number: TrackingNumber | None = None
+    carrier_tracking_url: CarrierTrackingUrl | None = None
 
 
 class HandOverIn(Input, frozen=True, kw_only=True):

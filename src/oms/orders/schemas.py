@@ -185,6 +185,7 @@ class FulfilmentOut(Output, frozen=True, kw_only=True):
     awaits: uuid.UUID | None = None  # pickup: the transfer it waits for
     carrier: str | None = None
     tracking_number: str | None = None
+    carrier_tracking_url: str | None = None  # the carrier's page for the parcel
     reason: str | None = None
     created_at: datetime
     updated_at: datetime

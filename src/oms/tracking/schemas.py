@@ -47,6 +47,7 @@ class TrackedFulfilment(Output, frozen=True, kw_only=True):
     items: list[TrackedItem]
     carrier: str | None = None
     tracking_number: str | None = None
+    carrier_tracking_url: str | None = None  # the carrier's page for the parcel (https)
     ship_to_city: str | None = None
     store: PickupStore | None = None
     # Only while the order waits on the shelf, and only to the holder of the tracking

@@ -76,6 +76,7 @@ async def test_the_token_shows_the_order_and_no_contact_details(world: World) ->
         "items": [{"name": "Test item", "quantity": 1}],
         "carrier": None,
         "tracking_number": None,
+        "carrier_tracking_url": None,
         "ship_to_city": None,
         "store": {
             "name": "Briggate store",

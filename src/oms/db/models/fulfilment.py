@@ -51,6 +51,11 @@ class Fulfilment(Base):
             name="transfer_has_destination",
         ),
         CheckConstraint("pickup_code_failures >= 0", name="pickup_code_failures_not_negative"),
+        # The tracking page puts it in an href: never a javascript: or http: link.
+        CheckConstraint(
+            "carrier_tracking_url IS NULL OR carrier_tracking_url LIKE 'https://%'",
+            name="carrier_tracking_url_https",
+        ),
         Index("ix_fulfilment_location_id_state_created_at", "location_id", "state", "created_at"),
         Index("ix_fulfilment_order_id", "order_id"),
         Index(
@@ -82,6 +87,8 @@ class Fulfilment(Base):
     pickup_code_locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(128))
+    # The carrier's own page for the parcel, as the shipper's label system gave it.
+    carrier_tracking_url: Mapped[str | None] = mapped_column(String(500))
     reason: Mapped[str | None] = mapped_column(String(64))
     ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

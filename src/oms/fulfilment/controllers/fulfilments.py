@@ -103,8 +103,10 @@ class FulfilmentController(Controller):
         "/{fulfilment_id:uuid}/ship",
         summary="Ship a packed parcel, or send a transfer to the pickup store",
         description=(
-            "A parcel needs `carrier` and `tracking_number`; its reserved units leave on_hand"
-            " (ledger `ship`). A transfer fulfilment opens a transfer to the pickup store"
+            "A parcel needs `carrier` and `tracking_number` (and may give"
+            " `carrier_tracking_url`, the carrier's https page for it); its reserved units"
+            " leave on_hand (ledger `ship`) and the customer is sent a message that it is on"
+            " its way. A transfer fulfilment opens a transfer to the pickup store"
             " (ledger `transfer_out`); receiving it reserves the units for the pickup." + _ILLEGAL
         ),
         status_code=200,
@@ -113,10 +115,13 @@ class FulfilmentController(Controller):
         self,
         fulfilment_id: FromPath[uuid.UUID],
         data: JSONBody[ShipIn],
+        state: State,
         db_session: DbSession,
         principal: Caller,
     ) -> FulfilmentOut:
-        return await shipping.ship(db_session, principal, fulfilment_id, data)
+        return await shipping.ship(
+            db_session, principal, fulfilment_id, data, public_url=state.settings.public_url
+        )
 
     @post(
         "/{fulfilment_id:uuid}/ready-for-pickup",

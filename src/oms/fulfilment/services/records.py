@@ -22,7 +22,7 @@ _COLUMNS = """
     f.id, f.order_id, f.location_id, loc.code AS location_code, loc.name AS location_name,
     f.method, f.delivery_no, f.state, f.destination_location_id, dest.code AS destination_code,
     f.awaits_fulfilment_id, f.transfer_id, f.pickup_code, f.carrier, f.tracking_number,
-    f.reason, f.ready_at, f.closed_at, f.created_at, f.updated_at,
+    f.carrier_tracking_url, f.reason, f.ready_at, f.closed_at, f.created_at, f.updated_at,
     o.number AS order_number, o.customer_name, c.code AS channel_code
 """
 _FROM = """
@@ -109,6 +109,7 @@ class FulfilmentRow:
     pickup_code: str | None
     carrier: str | None
     tracking_number: str | None
+    carrier_tracking_url: str | None
     reason: str | None
     ready_at: datetime | None
     closed_at: datetime | None

@@ -1,9 +1,10 @@
 """Shipping: the reservation becomes an on_hand decrement.
 
-A parcel to the customer is ledger ``ship``. A ``transfer`` fulfilment sends the units to
-the pickup store instead: it opens a transfer (in transit, like ``POST /transfers``) and the
-units leave as ``transfer_out``; receiving that transfer reserves them for the customer's
-pickup (see ``transfer_link``).
+A parcel to the customer is ledger ``ship``, and the customer is sent a message that it is
+on its way (carrier, tracking number, the carrier's link when given). A ``transfer``
+fulfilment sends the units to the pickup store instead: it opens a transfer (in transit,
+like ``POST /transfers``) and the units leave as ``transfer_out``; receiving that transfer
+reserves them for the customer's pickup (see ``transfer_link``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from oms.fulfilment.services.records import (
 )
 from oms.fulfilment.services.transitions import Changes, apply_transition
 from oms.inventory.ledger.writers import Source
+from oms.notifications.services.messages import queue_notification
 from oms.orders.schemas import FulfilmentOut
 from oms.orders.services.reservation import consume_all, held
 
@@ -42,11 +44,17 @@ _INSERT_TRANSFER_LINE = text(
 
 
 async def ship(
-    session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID, data: ShipIn
+    session: AsyncSession,
+    principal: Principal,
+    fulfilment_id: uuid.UUID,
+    data: ShipIn,
+    *,
+    public_url: str | None,
 ) -> FulfilmentOut:
-    """The fulfilment after shipping it: a parcel's units leave on_hand, a transfer's go to
-    the pickup store in a new transfer. InvalidState for a pickup or one that holds no
-    units; InvalidInput for a parcel without carrier and tracking number."""
+    """The fulfilment after shipping it: a parcel's units leave on_hand and its customer is
+    told, a transfer's go to the pickup store in a new transfer. InvalidState for a pickup
+    or one that holds no units; InvalidInput for a parcel without carrier and tracking
+    number. ``public_url``: ``OMS_PUBLIC_URL``, for the link in the customer's message."""
     row = await lock_for_work(session, principal, fulfilment_id)
     if row.method == "pickup":
         raise InvalidState(
@@ -70,12 +78,30 @@ async def ship(
             row,
             "shipped",
             principal.actor,
-            changes=Changes(carrier=data.carrier, tracking_number=data.tracking_number),
+            changes=Changes(
+                carrier=data.carrier,
+                tracking_number=data.tracking_number,
+                carrier_tracking_url=data.carrier_tracking_url,
+            ),
             detail={
                 "carrier": data.carrier,
                 "tracking_number": data.tracking_number,
+                "carrier_tracking_url": data.carrier_tracking_url,
                 "units": units_detail(shipped, codes),
             },
+        )
+        await queue_notification(
+            session,
+            order_id=row.order_id,
+            kind="parcel_shipped",
+            data={
+                "order_number": row.order_number,
+                "customer_name": row.customer_name,
+                "carrier": data.carrier,
+                "tracking_number": data.tracking_number,
+                "carrier_tracking_url": data.carrier_tracking_url,
+            },
+            public_url=public_url,
         )
     return await fulfilment_out(session, fulfilment_id)
 

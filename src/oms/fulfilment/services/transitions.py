@@ -38,6 +38,7 @@ _SET_STATE = text(
        SET state = CAST(:to AS text), updated_at = now(),
            carrier = coalesce(:carrier, carrier),
            tracking_number = coalesce(:tracking_number, tracking_number),
+           carrier_tracking_url = coalesce(:carrier_tracking_url, carrier_tracking_url),
            reason = coalesce(:reason, reason),
            pickup_code = coalesce(:pickup_code, pickup_code),
            transfer_id = coalesce(:transfer_id, transfer_id),
@@ -65,6 +66,7 @@ class Changes:
 
     carrier: str | None = None
     tracking_number: str | None = None
+    carrier_tracking_url: str | None = None
     reason: str | None = None
     pickup_code: str | None = None
     transfer_id: uuid.UUID | None = None
@@ -90,6 +92,7 @@ async def apply_transition(
                 "closes": target in FINAL_STATES,
                 "carrier": changes.carrier,
                 "tracking_number": changes.tracking_number,
+                "carrier_tracking_url": changes.carrier_tracking_url,
                 "reason": changes.reason,
                 "pickup_code": changes.pickup_code,
                 "transfer_id": changes.transfer_id,

@@ -128,9 +128,36 @@ def _order_cancelled(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[st
     return subject, "\n".join(body) + "\n"
 
 
+def _parcel_shipped(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
+    _require("parcel_shipped", data, "order_number", "customer_name", "carrier", "tracking_number")
+    said = {
+        "number": _one_line(data["order_number"]),
+        "name": _one_line(data["customer_name"]),
+        "carrier": _one_line(data["carrier"]),
+        "tracking_number": _one_line(data["tracking_number"]),
+    }
+    subject = _("Your order %(number)s is on its way") % said
+    body = [
+        _("Hello %(name)s,") % said,
+        "",
+        _("Your order %(number)s has been sent with %(carrier)s.") % said,
+        "",
+        _("Tracking number: %(tracking_number)s") % said,
+    ]
+    if data.get("carrier_tracking_url"):
+        url = _one_line(data["carrier_tracking_url"])
+        body.append(_("Track the parcel with %(carrier)s: %(url)s") % {**said, "url": url})
+    body += _total(data, lang, _)
+    if data.get("tracking_url"):
+        url = _one_line(data["tracking_url"])
+        body += ["", _("Follow your order: %(url)s") % {"url": url}]
+    return subject, "\n".join(body) + "\n"
+
+
 RENDERERS: dict[str, Callable[[Mapping[str, Any], str, Gettext], tuple[str, str]]] = {
     "ready_for_pickup": _ready_for_pickup,
     "order_cancelled": _order_cancelled,
+    "parcel_shipped": _parcel_shipped,
 }
 
 

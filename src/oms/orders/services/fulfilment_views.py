@@ -39,6 +39,8 @@ class FulfilmentFacts(Protocol):
     @property
     def tracking_number(self) -> str | None: ...
     @property
+    def carrier_tracking_url(self) -> str | None: ...
+    @property
     def reason(self) -> str | None: ...
     @property
     def created_at(self) -> datetime: ...
@@ -80,6 +82,7 @@ def fulfilment_view(f: FulfilmentFacts, lines: Iterable[LineFacts]) -> Fulfilmen
         awaits=f.awaits_fulfilment_id,
         carrier=f.carrier,
         tracking_number=f.tracking_number,
+        carrier_tracking_url=f.carrier_tracking_url,
         reason=f.reason,
         created_at=f.created_at,
         updated_at=f.updated_at,
@@ -100,6 +103,7 @@ class PlacedFulfilment:
     state: str = "pending"
     carrier: str | None = None
     tracking_number: str | None = None
+    carrier_tracking_url: str | None = None
     reason: str | None = None
 
     @property

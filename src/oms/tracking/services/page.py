@@ -114,6 +114,7 @@ class FulfilmentView:
     items: list[TrackedItem]
     carrier: str | None
     tracking_number: str | None
+    carrier_tracking_url: str | None
     store: StoreView | None
     pickup_code: str | None
     ready_at: str | None
@@ -190,6 +191,7 @@ def _fulfilment(
         items=f.items,
         carrier=f.carrier,
         tracking_number=f.tracking_number,
+        carrier_tracking_url=f.carrier_tracking_url,
         store=store,
         pickup_code=f.pickup_code,
         ready_at=words.when(f.ready_at),

@@ -74,7 +74,7 @@ _BY_NUMBER = text(_ORDER_COLUMNS + " WHERE o.number = :number")
 _FULFILMENTS = text(
     """
     SELECT f.id, f.method, f.state, f.delivery_no, f.carrier, f.tracking_number,
-           f.pickup_code, f.ready_at, f.updated_at, f.awaits_fulfilment_id,
+           f.carrier_tracking_url, f.pickup_code, f.ready_at, f.updated_at, f.awaits_fulfilment_id,
            loc.name AS location_name, loc.address, loc.opening_hours, loc.timezone,
            loc.lat, loc.lon,
            COALESCE((
@@ -248,6 +248,7 @@ def _fulfilment(f: Row[Any], order: Row[Any], *, show_code: bool) -> TrackedFulf
         items=[TrackedItem(name=i["name"], quantity=i["quantity"]) for i in f.items],
         carrier=f.carrier if f.method == "ship" else None,
         tracking_number=f.tracking_number if f.method == "ship" else None,
+        carrier_tracking_url=f.carrier_tracking_url if f.method == "ship" else None,
         ship_to_city=ship_to_city,
         store=(
             PickupStore(

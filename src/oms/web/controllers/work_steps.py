@@ -48,6 +48,7 @@ class FinishForm(msgspec.Struct, frozen=True):
 class ShipForm(msgspec.Struct, frozen=True):
     carrier: Text = ""
     tracking_number: Text = ""
+    carrier_tracking_url: Text = ""
     idempotency_key: Key = ""
     csrf: str = msgspec.field(name="_csrf", default="")
 
@@ -138,9 +139,16 @@ class WorkStepController(Controller):
             raw = {
                 "carrier": data.carrier.strip() or None,
                 "tracking_number": data.tracking_number.strip() or None,
+                "carrier_tracking_url": data.carrier_tracking_url.strip() or None,
             }
             body = api_input(ShipIn, **raw)
-            return await shipping.ship(db_session, staff.principal, fulfilment_id, body)
+            return await shipping.ship(
+                db_session,
+                staff.principal,
+                fulfilment_id,
+                body,
+                public_url=state.settings.public_url,
+            )
 
         return await _step(request, state, db_session, staff, fulfilment_id, change, "Shipped.")
 
