@@ -162,13 +162,32 @@ async def test_a_parcel_is_shipped_with_carrier_and_tracking_number(world: World
     page = await submit(associate, page, f"{path}/finish-picking")
     assert 'id="carrier"' in page.text
     assert 'id="tracking-number"' in page.text
+    assert 'id="carrier-tracking-url"' in page.text
 
-    # Without a tracking number the API's own check refuses it.
+    # Without a tracking number the API's own check refuses it, and so is a link that is
+    # not https (typed past the browser's own check).
     refused = await submit(associate, page, f"{path}/ship", carrier="DPD", tracking_number="")
     assert refused.status_code == 422
     assert await fulfilment_state(world, f_id) == "packed"
+    refused = await submit(
+        associate,
+        page,
+        f"{path}/ship",
+        carrier="DPD",
+        tracking_number="15501234567890",
+        carrier_tracking_url="javascript:alert(1)",
+    )
+    assert refused.status_code == 422
+    assert "carrier_tracking_url" in refused.text
+    assert await fulfilment_state(world, f_id) == "packed"
+    link = "https://track.dpd.example/parcels/15501234567890"
     page = await submit(
-        associate, page, f"{path}/ship", carrier="DPD", tracking_number="15501234567890"
+        associate,
+        page,
+        f"{path}/ship",
+        carrier="DPD",
+        tracking_number="15501234567890",
+        carrier_tracking_url=link,
     )
 
     assert page.status_code == 200, page.text
@@ -178,6 +197,8 @@ async def test_a_parcel_is_shipped_with_carrier_and_tracking_number(world: World
     assert shipped.json()["fulfilment"]["state"] == "shipped"
     assert shipped.json()["fulfilment"]["carrier"] == "DPD"
     assert shipped.json()["fulfilment"]["tracking_number"] == "15501234567890"
+    assert shipped.json()["fulfilment"]["carrier_tracking_url"] == link
+    assert f'href="{link}"' in (await associate.get(path)).text
     assert (await get_order(world.client, world, order["id"]))["status"] == "completed"
 
 
