@@ -77,7 +77,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     smtp_url: str | None = None
     # Where customers reach this service (e.g. https://orders.example.com): messages then
     # carry a link to the order's tracking page. Unset: no link.
-    public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$")] | None = None
+    # The lookahead ends the value (``$`` would take a final newline; see oms.domain.patterns,
+    # which settings sit below).
+    public_url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+(?![\s\S])")] | None = None
     smtp_from: str = "OMS <no-reply@localhost>"
     # Public tracking, per client address (an IPv6 client's /64): number-and-email look-ups
     # per minute, wrong look-ups per hour, wrong look-ups at one order number per hour, and

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from oms.domain.patterns import whole
 from oms.domain.stock import MAX_QUANTITY
 
 
@@ -21,15 +22,17 @@ class Output(msgspec.Struct, frozen=True, kw_only=True):
     """Base for response bodies."""
 
 
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r"[A-Za-z0-9._\-]+"))]
 LocationCode = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._\-]+$")
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=whole(r"[A-Za-z0-9._\-]+"))
 ]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_QUANTITY)]
 Delta = Annotated[int, msgspec.Meta(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-ReasonCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+ReasonCode = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=whole(r"[a-z][a-z0-9_]*"))
+]
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
 
 

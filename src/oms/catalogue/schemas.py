@@ -19,6 +19,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from oms.domain import gtin
+from oms.domain.patterns import whole
 from oms.schemas import Code, Input, LocationCode, Output, Page
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
@@ -38,7 +39,7 @@ DailyCapacity = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 Priority = Annotated[int, msgspec.Meta(ge=0, le=1000, description="Lower is preferred")]
 Capabilities = Annotated[list[Capability], msgspec.Meta(max_length=3)]
 # "24:00" is allowed as a closing time so a day can run to midnight.
-ClockTime = Annotated[str, msgspec.Meta(pattern=r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")]
+ClockTime = Annotated[str, msgspec.Meta(pattern=whole(r"(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)"))]
 Period = tuple[ClockTime, ClockTime]
 DayHours = Annotated[list[Period], msgspec.Meta(max_length=3)]
 
@@ -103,7 +104,9 @@ class Address(Input, frozen=True, kw_only=True):
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
     region: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     postcode: Annotated[str, msgspec.Meta(min_length=1, max_length=16, pattern=r"\S")]
-    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+    country: Annotated[
+        str, msgspec.Meta(pattern=whole(r"[A-Z]{2}"), description="ISO 3166-1 alpha-2")
+    ]
 
     def __post_init__(self) -> None:
         if self.country not in COUNTRY_CODES:

@@ -14,6 +14,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from oms.catalogue.schemas import Name, check_unique
+from oms.domain.patterns import whole
 from oms.domain.routing.rules import MAX_RULES, validate_rules
 from oms.schemas import Input, LocationCode, Output, Page
 
@@ -21,10 +22,10 @@ from oms.schemas import Input, LocationCode, Output, Page
 
 ChannelKind = Literal["pos", "web", "marketplace"]
 ChannelCode = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._\-]+$")
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=whole(r"[A-Za-z0-9._\-]+"))
 ]
 Currency = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["GBP"])
+    str, msgspec.Meta(pattern=whole(r"[A-Z]{3}"), description="ISO 4217 code", examples=["GBP"])
 ]
 MaxSplit = Annotated[
     int, msgspec.Meta(ge=1, le=10, description="Most locations one order may be split across")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-TAG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+from oms.domain.patterns import whole
+
+TAG_PATTERN = whole(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 TAG_MAX_LENGTH = 35  # sales_order.language
 _TAG = re.compile(TAG_PATTERN)
 

@@ -15,13 +15,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from oms.domain.errors import DomainError
+from oms.domain.patterns import whole
 
 Format = Literal["csv", "jsonl"]
 MAX_ROWS = 50_000
 # The most row problems one answer lists; the count says how many there were in all.
 MAX_REPORTED = 1_000
 COLUMNS = ("sku", "partner_sku", "partner_item_id", "location")
-_CODE = r"^[A-Za-z0-9._\-]+$"
+_CODE = whole(r"[A-Za-z0-9._\-]+")
 
 
 class ListingLine(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from oms.domain.patterns import whole
 from oms.domain.stock import MAX_LINES
 from oms.orders.schemas import FulfilmentOut, FulfilmentState, LineNo, MinorUnits
 from oms.schemas import Input, LocationCode, Note, Output, Page, Quantity, ReasonCode
@@ -15,13 +16,13 @@ from oms.schemas import Input, LocationCode, Note, Output, Page, Quantity, Reaso
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
 Carrier = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
-TrackingNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+TrackingNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=whole(r"\S+"))]
 # https only, with a host: customers are sent there from our page and our messages.
 CarrierTrackingUrl = Annotated[
     str,
     msgspec.Meta(
         max_length=500,
-        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$",
+        pattern=whole(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?"),
         description="The carrier's page for this parcel (https)",
     ),
 ]

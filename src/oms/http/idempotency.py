@@ -20,11 +20,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import IdempotencyKeyReused
+from oms.domain.patterns import whole
 
 MAX_KEY_LENGTH = 255
 # Visible ASCII with spaces inside, as the IETF Idempotency-Key draft's string allows:
 # anything else (control characters, bytes beyond ASCII) cannot be a key.
-KEY_PATTERN = r"^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$"
+KEY_PATTERN = whole(r"[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?")
 
 _CLAIM = text(
     """

@@ -11,24 +11,25 @@ import msgspec
 from oms.catalogue.schemas import Address, Latitude, Longitude, Name
 from oms.domain.fulfilment_flow import Method, State
 from oms.domain.language import TAG_MAX_LENGTH, TAG_PATTERN
+from oms.domain.patterns import whole
 from oms.domain.stock import MAX_LINES
 from oms.schemas import Code, Input, LocationCode, Output, Page, Quantity, ReasonCode
 
 # Every struct restates frozen=True: type checkers do not carry it over from the base.
 
 ChannelCode = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._\-]+$")
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=whole(r"[A-Za-z0-9._\-]+"))
 ]
-ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S+$")]
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=whole(r"\S+"))]
 Currency = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["GBP"])
+    str, msgspec.Meta(pattern=whole(r"[A-Z]{3}"), description="ISO 4217 code", examples=["GBP"])
 ]
 # Minor units (pence, cents): money is never a float. One bound for a price and for an
 # order's total (10 billion in a two-decimal currency), far inside a 64-bit column.
 MAX_AMOUNT = 10**12
 MinorUnits = Annotated[int, msgspec.Meta(ge=0, le=MAX_AMOUNT)]
-Email = Annotated[str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()\-.]+$")]
+Email = Annotated[str, msgspec.Meta(max_length=320, pattern=whole(r"[^@\s]+@[^@\s]+\.[^@\s]+"))]
+Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=whole(r"\+?[0-9 ()\-.]+"))]
 # The customer's language as the channel knows it (BCP 47, e.g. "ro" or "pt-BR"): messages
 # and the tracking page use it when it is one we speak.
 LanguageTag = Annotated[

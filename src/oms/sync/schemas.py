@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from oms.domain.patterns import whole
 from oms.domain.stock import MAX_QUANTITY
 from oms.schemas import Code, Input, LocationCode, Output, Page
 
@@ -29,14 +30,14 @@ PartnerUrl = Annotated[
     str,
     msgspec.Meta(
         max_length=500,
-        pattern=r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$",
+        pattern=whole(r"https?://[^\s/?#@]+(?:[/?#]\S*)?"),
         description="The partner's base URL (Shopify: https://<shop>.myshopify.com)",
     ),
 ]
 ApiVersion = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[0-9]{4}-(?:0[1-9]|1[0-2])$",
+        pattern=whole(r"[0-9]{4}-(?:0[1-9]|1[0-2])"),
         description="Shopify Admin API version, YYYY-MM",
         examples=[DEFAULT_SHOPIFY_API_VERSION],
     ),
@@ -45,7 +46,7 @@ ApiVersion = Annotated[
 EnvName = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^(?!OMS_)[A-Z_][A-Z0-9_]{0,99}$",
+        pattern=whole(r"(?!OMS_)[A-Z_][A-Z0-9_]{0,99}"),
         description=(
             "The NAME of an environment variable holding the secret (never the secret);"
             " not OMS_*, which are the service's own settings"

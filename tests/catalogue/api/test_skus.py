@@ -349,3 +349,20 @@ async def test_bad_search_parameters(world: World, params: dict[str, Any], statu
     response = await world.client.get("/skus", params=params, headers=admin)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_code_with_a_newline_on_its_end_is_refused_and_nothing_is_created(
+    world: World,
+) -> None:
+    admin = await world.token("admin")
+    code = unique("SKU")
+
+    refused = await world.client.post(
+        "/skus", json={"code": code + "\n", "name": "Tent"}, headers=admin
+    )
+
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "code" in refused.json()["detail"]
+    listed = await world.client.get("/skus", params={"q": code}, headers=admin)
+    assert listed.json()["items"] == []

@@ -132,6 +132,7 @@ async def test_without_the_carriers_link_the_message_gives_the_number_only(
         "http://track.example.com/CX1",
         "https://",
         "https://track.example.com/CX 1",
+        "https://track.example.com/CX1\n",
         "//track.example.com/CX1",
         "https://track.example.com/" + "x" * 480,
     ],
