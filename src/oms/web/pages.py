@@ -30,12 +30,14 @@ def page(
 
 
 def common_context(staff: Staff, state: State) -> dict[str, Any]:
-    """What every app page gets: ``staff``, ``store`` ((code, name) or None) and
+    """What every app page gets: ``staff``, ``store`` ((code, name) or None),
+    ``store_timezone`` (the ``local`` filter writes times on that clock) and
     ``idle_lock_seconds``."""
     view = staff.view
     store = (view.store_code, view.store_name) if view.store_code is not None else None
     return {
         "staff": staff,
         "store": store,
+        "store_timezone": view.store_timezone,
         "idle_lock_seconds": state.settings.app_idle_lock_seconds,
     }

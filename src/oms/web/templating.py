@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
@@ -26,7 +29,19 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["local"] = local_time
     return env
+
+
+@pass_context
+def local_time(context: Context, moment: datetime, pattern: str = "%d %b %H:%M") -> str:
+    """``moment`` on the clock of the store the associate stands in (the page's
+    ``store_timezone``), e.g. ``{{ hold.expires_at|local }}``; a page with no store
+    (an admin's) says UTC, so no time is ever read on the wrong clock."""
+    zone = context.get("store_timezone")
+    if zone:
+        return moment.astimezone(ZoneInfo(zone)).strftime(pattern)
+    return moment.astimezone(ZoneInfo("UTC")).strftime(pattern) + " UTC"
 
 
 def template_config() -> TemplateConfig[Any]:

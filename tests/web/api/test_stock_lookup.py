@@ -4,6 +4,7 @@ same figures as the JSON route, and holding units here from the page."""
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -122,6 +123,39 @@ async def test_a_hold_from_the_page_is_made_once_even_when_posted_twice(world: W
     assert again.headers.get("idempotent-replayed") == "true"
     assert await _hold_count(world, reference) == 1
     assert await world.level(sku, here) == {"on_hand": 4, "reserved": 2, "safety_stock": 0}
+
+
+async def test_a_holds_end_is_told_on_the_stores_own_clock(world: World) -> None:
+    # Tbilisi is four hours ahead of UTC all year: a UTC time would read four hours early.
+    here = await world.location(timezone="Asia/Tbilisi")
+    sku = await world.sku()
+    await world.stock(sku, here, 4)
+    signed = await sign_in(world, "associate", (here,))
+    page = await signed.get(f"/app/stock?q={sku.code}")
+    key = _FORM_KEY.search(page.text)
+    assert key is not None
+    reference = unique("Mr Beridze")
+    form = {
+        "idempotency_key": key[1],
+        "sku": sku.code,
+        "location": here.code,
+        "quantity": "1",
+        "hours": "24",
+        "reference": reference,
+        "q": sku.code,
+    }
+
+    held = await signed.post("/app/stock/hold", form)
+
+    assert held.status_code == 201, held.text
+    async with world.sessionmaker() as session:
+        expires_at = await session.scalar(
+            select(Hold.expires_at).where(Hold.reference == reference)
+        )
+    assert expires_at is not None
+    local = expires_at.astimezone(ZoneInfo("Asia/Tbilisi")).strftime("%d %b %H:%M")
+    assert f"Until {local}." in held.text
+    assert " UTC" not in held.text
 
 
 async def test_an_associate_cannot_hold_at_another_store(world: World) -> None:

@@ -32,6 +32,7 @@ _LOAD = text(
     """
     SELECT t.id AS token_id, t.name, t.role, s.user_id, s.location_id, s.csrf_token,
            u.display_name, loc.code AS store_code, loc.name AS store_name,
+           loc.timezone AS store_timezone,
            extract(epoch FROM now() - s.last_seen_at) AS idle_for,
            extract(epoch FROM now() - s.created_at) AS age,
            ARRAY(SELECT l.location_id FROM api_token_location l WHERE l.token_id = t.id)
@@ -98,6 +99,7 @@ class SessionView:
     store_id: int | None
     store_code: str | None
     store_name: str | None
+    store_timezone: str | None  # the store's clock, for the times its pages show
     csrf_token: str
     idle_for: float  # seconds since the last request, as of ``seen_at``
     age: float  # seconds since sign-in, as of ``seen_at``
@@ -183,6 +185,7 @@ class SessionStore:
             store_id=row.location_id,
             store_code=row.store_code,
             store_name=row.store_name,
+            store_timezone=row.store_timezone,
             csrf_token=row.csrf_token,
             idle_for=float(row.idle_for),
             age=float(row.age),
