@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from oms.domain.patterns import whole
+from oms.domain.picking import MAX_SCAN_UNITS
 from oms.domain.stock import MAX_LINES
 from oms.orders.schemas import FulfilmentOut, FulfilmentState, LineNo, MinorUnits
 from oms.schemas import Input, LocationCode, Note, Output, Page, Quantity, ReasonCode
@@ -40,6 +41,14 @@ class ShipIn(Input, frozen=True, kw_only=True):
     carrier: Carrier | None = None
     tracking_number: TrackingNumber | None = None
     carrier_tracking_url: CarrierTrackingUrl | None = None
+
+
+class PickIn(Input, frozen=True, kw_only=True):
+    """Units scanned into the tote: an item's SKU code or barcode, and how many (a case
+    scanned once may count several)."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=MAX_SCAN_UNITS)] = 1
 
 
 class HandOverIn(Input, frozen=True, kw_only=True):
@@ -132,6 +141,7 @@ class PickLine(Output, frozen=True, kw_only=True):
     name: str
     barcodes: list[str]
     quantity: int  # to pick: ordered units at this store minus those already short
+    picked: int = 0  # scanned into the tote so far (POST .../picks)
 
 
 class PickList(Output, frozen=True, kw_only=True):

@@ -89,6 +89,7 @@ EXPECTED = {
     "receiveTransfer": "POST /transfers/{transfer_id}/receive",
     "recordCount": "POST /inventory/counts",
     "recordDamage": "POST /inventory/damages",
+    "recordPick": "POST /fulfilments/{fulfilment_id}/picks",
     "recordSale": "POST /inventory/sales",
     "rejectFulfilment": "POST /fulfilments/{fulfilment_id}/reject",
     "releaseHold": "POST /holds/{hold_id}/release",

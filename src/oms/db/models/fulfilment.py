@@ -97,12 +97,17 @@ class Fulfilment(Base):
 
 
 class FulfilmentLine(Base):
-    """Units of one order line in a fulfilment; ``quantity_short`` were not found or unfit."""
+    """Units of one order line in a fulfilment; ``quantity_short`` were not found or unfit,
+    ``quantity_picked`` are in the tote so far (counted by scanning while picking)."""
 
     __tablename__ = "fulfilment_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("quantity_short BETWEEN 0 AND quantity", name="short_within_quantity"),
+        CheckConstraint(
+            "quantity_picked >= 0 AND quantity_picked + quantity_short <= quantity",
+            name="picked_within_quantity",
+        ),
     )
 
     fulfilment_id: Mapped[uuid.UUID] = mapped_column(
@@ -112,6 +117,7 @@ class FulfilmentLine(Base):
     sku_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sku.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     quantity_short: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    quantity_picked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LocationDayLoad(Base):

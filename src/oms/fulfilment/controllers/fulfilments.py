@@ -13,6 +13,7 @@ from oms.fulfilment.schemas import (
     FulfilmentCard,
     FulfilmentQueue,
     HandOverIn,
+    PickIn,
     PickList,
     PickupCodeStatus,
     RejectIn,
@@ -20,8 +21,9 @@ from oms.fulfilment.schemas import (
     ShortPickIn,
     UnlockPickupCodeIn,
 )
-from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
+from oms.fulfilment.services import picking, pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import Caller, DbSession
+from oms.http.idempotent import Creating
 from oms.http.params import PageCursor, PageLimit
 from oms.http.problems import domain_error_handler
 from oms.orders.schemas import FulfilmentMethod, FulfilmentOut, FulfilmentState
@@ -76,6 +78,29 @@ class FulfilmentController(Controller):
         self, fulfilment_id: FromPath[uuid.UUID], db_session: DbSession, principal: Caller
     ) -> PickList:
         return await queue.pick_list(db_session, principal, fulfilment_id)
+
+    @post(
+        "/{fulfilment_id:uuid}/picks",
+        summary="Count scanned units into the tote",
+        description=(
+            "While picking: `code` is the item's SKU code or barcode, `quantity` the units"
+            " this scan counts (1 unless a case is scanned). The count is kept per line and"
+            " shown as `picked` in the pick list. An item on no line, or more units than its"
+            " line still needs, is 422 `invalid_input` and counts nothing; before picking"
+            " has started it is 409 `invalid_state`. Send an `Idempotency-Key` so that a"
+            " retried scan is not counted twice. Packing does not require every unit to"
+            " have been counted here: a warehouse system that confirms picks itself may"
+            " pack directly."
+        ),
+        status_code=200,
+    )
+    async def record_pick(
+        self, fulfilment_id: FromPath[uuid.UUID], data: JSONBody[PickIn], creation: Creating
+    ) -> Response[PickList]:
+        return await creation.respond(
+            lambda: picking.record_pick(creation.session, creation.principal, fulfilment_id, data),
+            200,
+        )
 
     @post(
         "/{fulfilment_id:uuid}/start-picking",

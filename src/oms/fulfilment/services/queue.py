@@ -32,13 +32,14 @@ OPEN_STATES: tuple[FulfilmentState, ...] = tuple(s for s in STATES if s in LIVE_
 _PICK_LINES = text(
     """
     SELECT fl.line_no, s.code, s.name, fl.quantity - fl.quantity_short AS quantity,
+           fl.quantity_picked AS picked,
            coalesce(array_agg(b.gtin ORDER BY b.gtin) FILTER (WHERE b.gtin IS NOT NULL),
                     '{}') AS barcodes
       FROM fulfilment_line fl
       JOIN sku s ON s.id = fl.sku_id
       LEFT JOIN barcode b ON b.sku_id = fl.sku_id
      WHERE fl.fulfilment_id = :id AND fl.quantity > fl.quantity_short
-     GROUP BY fl.line_no, s.code, s.name, fl.quantity, fl.quantity_short
+     GROUP BY fl.line_no, s.code, s.name, fl.quantity, fl.quantity_short, fl.quantity_picked
      ORDER BY s.code, fl.line_no
     """
 )
@@ -87,10 +88,14 @@ async def get_card(
 async def pick_list(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID
 ) -> PickList:
-    """The units still to pick, in SKU-code order, with barcodes; for callers who may fulfil
-    at the location (another store's fulfilment is a NotFound)."""
-    row = await read_for_work(session, principal, fulfilment_id)
-    rows = await session.execute(_PICK_LINES, {"id": fulfilment_id})
+    """The units still to pick, in SKU-code order, with barcodes and what is picked so far;
+    for callers who may fulfil at the location (another store's fulfilment is a NotFound)."""
+    return await pick_list_of(session, await read_for_work(session, principal, fulfilment_id))
+
+
+async def pick_list_of(session: AsyncSession, row: FulfilmentRow) -> PickList:
+    """``pick_list`` for a fulfilment the caller has already read (or locked)."""
+    rows = await session.execute(_PICK_LINES, {"id": row.id})
     return PickList(
         fulfilment_id=row.id,
         order_number=row.order_number,
@@ -104,6 +109,7 @@ async def pick_list(
                 name=r.name,
                 barcodes=list(r.barcodes),
                 quantity=r.quantity,
+                picked=r.picked,
             )
             for r in rows
         ],

@@ -47,9 +47,13 @@ from oms.orders.services.events import EventKind, record_event
 from oms.orders.services.reservation import release_all, release_units
 from oms.orders.services.status import refresh_status
 
+# Units picked beyond what the line now carries come out of the tote's count: the short
+# ones were among them (found damaged after picking, say).
 _ADD_SHORT = text(
     """
-    UPDATE fulfilment_line SET quantity_short = quantity_short + :q
+    UPDATE fulfilment_line
+       SET quantity_short = quantity_short + :q,
+           quantity_picked = LEAST(quantity_picked, quantity - (quantity_short + :q))
      WHERE fulfilment_id = :id AND line_no = :line_no
     """
 )
