@@ -1,21 +1,15 @@
 """What the fulfilment and hand-over screens show: the queue's tabs, ages and lateness,
-the state of a pick between scans, and the words for states and methods. Pure: no I/O.
+the units a scan counts, and the words for states and methods. Pure: no I/O.
 
-Picked quantities live in the page, not in the database. The API models what a
-fulfilment carries and what is short, not how many units are in the associate's tote; a
-pick ends in one step (``pack``) that the API takes as "everything carried is picked".
-So the pick list page carries the running count in one hidden field (``picks``,
-``"line:units,line:units"``) that every scan posts back and gets back updated; reloading
-the page starts the count again, which is what re-scanning a tote needs anyway.
+The pick's running count is the API's: every scan is counted and kept by the picking
+service, so a reload, a tablet going to sleep or another associate carries on from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from oms.domain.errors import InvalidInput
-from oms.fulfilment.schemas import FulfilmentCard, PickLine
+from oms.domain.picking import MAX_SCAN_UNITS
+from oms.fulfilment.schemas import FulfilmentCard
 
 # The queue's tabs: (query value, label, API states). "To pick" and "Awaiting transfer"
 # are both the API's ``pending``: a pickup whose stock is still on its way cannot be picked.
@@ -85,44 +79,8 @@ def units(card: FulfilmentCard) -> int:
 
 
 # ---- picking by scan ---------------------------------------------------------------------
-
-MAX_SCAN_UNITS = 999
-
-
-@dataclass(frozen=True, slots=True)
-class PickRow:
-    """One line of the pick list with what is in the tote so far."""
-
-    line: PickLine
-    picked: int
-
-    @property
-    def complete(self) -> bool:
-        return self.picked >= self.line.quantity
-
-
-def parse_picks(raw: str) -> dict[int, int]:
-    """``"1:2,2:0"`` -> {1: 2, 2: 0}; InvalidInput for anything else (a stale or edited page)."""
-    picks: dict[int, int] = {}
-    for part in filter(None, raw.split(",")):
-        line_no, _, count = part.partition(":")
-        if not (line_no.isdigit() and count.isdigit()) or len(part) > 12:
-            raise InvalidInput("the pick list on this page is damaged; reload it and scan again")
-        picks[int(line_no)] = int(count)
-    return picks
-
-
-def format_picks(rows: Sequence[PickRow]) -> str:
-    return ",".join(f"{row.line.line_no}:{row.picked}" for row in rows)
-
-
-def pick_rows(lines: Sequence[PickLine], picks: dict[int, int]) -> list[PickRow]:
-    """The pick list with each line's count (never above what the line needs)."""
-    return [PickRow(line, min(picks.get(line.line_no, 0), line.quantity)) for line in lines]
-
-
-def all_picked(rows: Sequence[PickRow]) -> bool:
-    return bool(rows) and all(row.complete for row in rows)
+# The counts are the API's (``fulfilment_line.quantity_picked``, ``oms.domain.picking``):
+# the page only reads the units typed beside the scan field.
 
 
 def scan_units(typed: str) -> int:
@@ -133,46 +91,3 @@ def scan_units(typed: str) -> int:
     if not typed.isdigit() or not 1 <= int(typed) <= MAX_SCAN_UNITS:
         raise InvalidInput(f"the quantity must be a whole number from 1 to {MAX_SCAN_UNITS}")
     return int(typed)
-
-
-def scan(rows: Sequence[PickRow], code: str, count: int) -> tuple[list[PickRow], PickRow]:
-    """Count ``count`` units of the line whose SKU code or barcode is ``code``.
-
-    A code that is on no line is the wrong item; more units than the line still needs
-    would leave extra goods in the tote: both are refused (InvalidInput), nothing counted.
-    """
-    wanted = code.strip()
-    if not wanted:
-        raise InvalidInput("scan an item's barcode or type its SKU code")
-    found = next(
-        (
-            row
-            for row in rows
-            if row.line.sku.casefold() == wanted.casefold() or wanted in row.line.barcodes
-        ),
-        None,
-    )
-    if found is None:
-        raise InvalidInput(
-            f"{wanted} is not on this pick list. Put it back and scan an item from the list."
-        )
-    left = found.line.quantity - found.picked
-    if count > left:
-        needed = "is already complete" if left == 0 else f"needs only {left} more"
-        raise InvalidInput(
-            f"{found.line.sku} ({found.line.name}) {needed}: {count} scanned."
-            " Put the extra units back."
-        )
-    updated = PickRow(found.line, found.picked + count)
-    return [updated if row is found else row for row in rows], updated
-
-
-def missing_picks(rows: Sequence[PickRow]) -> str | None:
-    """Why the pick cannot be finished yet, in plain words; None when it can."""
-    short = [row for row in rows if not row.complete]
-    if not short:
-        return None
-    described = "; ".join(
-        f"{row.line.sku} {row.picked} of {row.line.quantity} picked" for row in short
-    )
-    return f"Not everything is picked yet ({described}). Scan the rest or report a short pick."

@@ -12,22 +12,23 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
-from oms.domain.errors import DomainError, InvalidInput, InvalidState
+from oms.domain.errors import DomainError
 from oms.domain.fulfilment_flow import DEFAULT_SHORT_PICK_EFFECTS, allowed_next
-from oms.fulfilment.schemas import FulfilmentCard
-from oms.fulfilment.services import queue
+from oms.domain.picking import missing_picks
+from oms.fulfilment.schemas import FulfilmentCard, PickIn, PickLine
+from oms.fulfilment.services import picking, queue
 from oms.http.deps import DbSession
 from oms.http.problems import domain_status
 from oms.web import work_views as views
-from oms.web.forms import FORM
-from oms.web.once import new_form_key
+from oms.web.forms import FORM, api_input
+from oms.web.once import Rendered, new_form_key, submit_once
 from oms.web.pages import page
 from oms.web.staff import SignedIn, Staff
 
@@ -45,7 +46,7 @@ assert set(SHORT_PICK_REASONS) == set(DEFAULT_SHORT_PICK_EFFECTS)  # the API's r
 class ScanForm(msgspec.Struct, frozen=True):
     code: Annotated[str, msgspec.Meta(max_length=100)] = ""
     quantity: Annotated[str, msgspec.Meta(max_length=10)] = ""
-    picks: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] = ""
     csrf: str = msgspec.field(name="_csrf", default="")
 
 
@@ -64,24 +65,21 @@ async def detail_context(
     staff: Staff,
     fulfilment_id: uuid.UUID,
     *,
-    picks: dict[int, int] | None = None,
     done: str | None = None,
     refusal: DomainError | None = None,
-    last_scan: views.PickRow | None = None,
+    last_scan: PickLine | None = None,
 ) -> dict[str, Any]:
     """Everything ``work_detail.html`` shows. The pick list is read first: it is the
     store-work read (another store's fulfilment is a NotFound, as in the API)."""
     principal: Principal = staff.principal
     pick = await queue.pick_list(session, principal, fulfilment_id)
     card = await queue.get_card(session, principal, fulfilment_id)
-    rows = views.pick_rows(pick.lines, picks or {})
     fulfilment = card.fulfilment
     return {
         "card": card,
         "pick": pick,
-        "rows": rows,
-        "picks": views.format_picks(rows),
-        "all_picked": views.all_picked(rows),
+        "rows": pick.lines,
+        "all_picked": bool(pick.lines) and missing_picks(pick.lines) is None,
         "next_states": allowed_next(fulfilment.state, fulfilment.method),
         "can_short": fulfilment.state in ("pending", "picking", "packed")
         and not card.awaiting_transfer,
@@ -171,38 +169,23 @@ class WorkController(Controller):
     @post("/{fulfilment_id:uuid}/scan", opt={"content_types": FORM})
     async def scan(
         self,
+        request: Request[Any, Any, Any],
         fulfilment_id: FromPath[uuid.UUID],
         staff: SignedIn,
         state: State,
         db_session: DbSession,
         data: URLEncodedBody[ScanForm],
-    ) -> Template:
-        """Count a scanned unit. Nothing is written: the count travels with the page (see
-        ``work_views``); a wrong item is refused on the pick list, which keeps its count."""
+    ) -> Response[Any]:
+        """Count scanned units through the API's picking service: kept on the server, once
+        per form (a double Enter counts once). A wrong item or extra units are refused in
+        ``#feedback`` and count nothing."""
         staff.here()
-        picks = views.parse_picks(data.picks)
-        context = await detail_context(db_session, staff, fulfilment_id, picks=picks)
-        try:
-            if context["card"].fulfilment.state != "picking":
-                raise InvalidState(
-                    "this fulfilment is not being picked; start picking first",
-                    state=context["card"].fulfilment.state,
-                )
-            rows, counted = views.scan(context["rows"], data.code, views.scan_units(data.quantity))
-        except (InvalidInput, InvalidState) as refused:
-            context["refusal"] = _refusal(refused)
-            return page(
-                "app/work_detail.html",
-                staff,
-                state,
-                status_code=domain_status(type(refused)),
-                headers=stay_on(fulfilment_id),
-                **context,
-            )
-        context |= {
-            "rows": rows,
-            "picks": views.format_picks(rows),
-            "all_picked": views.all_picked(rows),
-            "last_scan": counted,
-        }
-        return page("app/work_detail.html", staff, state, headers=stay_on(fulfilment_id), **context)
+
+        async def work() -> Rendered:
+            units = views.scan_units(data.quantity)
+            body = api_input(PickIn, code=data.code.strip(), quantity=units)
+            _, counted = await picking.count_scan(db_session, staff.principal, fulfilment_id, body)
+            context = await detail_context(db_session, staff, fulfilment_id, last_scan=counted)
+            return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
+
+        return await submit_once(request, state, db_session, staff, work)

@@ -20,10 +20,10 @@ from litestar.params import FromPath, URLEncodedBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import InvalidInput
+from oms.domain.picking import missing_picks
 from oms.fulfilment.schemas import ShipIn, ShortPickIn
 from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import DbSession
-from oms.web import work_views as views
 from oms.web.controllers.work import detail_context, stay_on
 from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, submit_once
@@ -35,12 +35,6 @@ T = TypeVar("T")
 
 
 class StepForm(msgspec.Struct, frozen=True):
-    idempotency_key: Key = ""
-    csrf: str = msgspec.field(name="_csrf", default="")
-
-
-class FinishForm(msgspec.Struct, frozen=True):
-    picks: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     idempotency_key: Key = ""
     csrf: str = msgspec.field(name="_csrf", default="")
 
@@ -110,13 +104,14 @@ class WorkStepController(Controller):
         staff: SignedIn,
         state: State,
         db_session: DbSession,
-        data: URLEncodedBody[FinishForm],
+        data: URLEncodedBody[StepForm],
     ) -> Response[Any]:
-        """Every line scanned complete: the fulfilment is packed (the API's ``pack``)."""
+        """Every line scanned complete (the counts the picking service kept): the
+        fulfilment is packed (the API's ``pack``)."""
 
         async def change() -> object:
             lines = (await queue.pick_list(db_session, staff.principal, fulfilment_id)).lines
-            missing = views.missing_picks(views.pick_rows(lines, views.parse_picks(data.picks)))
+            missing = missing_picks(lines)
             if missing is not None:
                 raise InvalidInput(missing)
             return await transitions.pack(db_session, staff.principal, fulfilment_id)
