@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,16 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 90.0)
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[object]:
+def data_root() -> Iterator[Path]:
+    # Not under pytest's own temporary root: run as root, the embedded server works as an
+    # unprivileged user and opens the folders on the way to its data, and another pytest
+    # run on the machine closes pytest's root (0700) again while this one is running.
+    with tempfile.TemporaryDirectory(prefix="oms-embedded-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture
+def serve() -> Iterator[object]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -65,8 +75,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     assert proc.wait(30) == 0
 
 
-def test_embedded_database_survives_restart(tmp_path: Path, serve: object) -> None:
-    data_dir = tmp_path / "data"
+def test_embedded_database_survives_restart(data_root: Path, serve: object) -> None:
+    data_dir = data_root / "data"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
 
