@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from oms.db.models import Barcode, Hold
-from tests.support.web import sign_in
+from oms.db.models import Barcode, Hold, Location, Sku
+from tests.support.web import SignedIn, sign_in
 from tests.support.world import World, unique
 
 _FORM_KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
@@ -95,24 +95,31 @@ async def test_several_matches_by_name_give_a_list_to_choose_from(world: World) 
     assert "Nothing found" in nothing.text
 
 
+async def _hold_form(
+    signed: SignedIn, here: Location, sku: Sku, reference: str, *, quantity: int
+) -> dict[str, str]:
+    """The look-up page's hold form for ``sku`` at ``here``, filled in for 24 hours."""
+    page = await signed.get(f"/app/stock?q={sku.code}")
+    key = _FORM_KEY.search(page.text)
+    assert key is not None
+    return {
+        "idempotency_key": key[1],
+        "sku": sku.code,
+        "location": here.code,
+        "quantity": str(quantity),
+        "hours": "24",
+        "reference": reference,
+        "q": sku.code,
+    }
+
+
 async def test_a_hold_from_the_page_is_made_once_even_when_posted_twice(world: World) -> None:
     here = await world.location()
     sku = await world.sku()
     await world.stock(sku, here, 4)
     signed = await sign_in(world, "associate", (here,))
-    page = await signed.get(f"/app/stock?q={sku.code}")
-    key = _FORM_KEY.search(page.text)
-    assert key is not None
     reference = unique("Mrs Jones")
-    form = {
-        "idempotency_key": key[1],
-        "sku": sku.code,
-        "location": here.code,
-        "quantity": "2",
-        "hours": "24",
-        "reference": reference,
-        "q": sku.code,
-    }
+    form = await _hold_form(signed, here, sku, reference, quantity=2)
 
     first = await signed.post("/app/stock/hold", form)
     again = await signed.post("/app/stock/hold", form)
@@ -131,19 +138,8 @@ async def test_a_holds_end_is_told_on_the_stores_own_clock(world: World) -> None
     sku = await world.sku()
     await world.stock(sku, here, 4)
     signed = await sign_in(world, "associate", (here,))
-    page = await signed.get(f"/app/stock?q={sku.code}")
-    key = _FORM_KEY.search(page.text)
-    assert key is not None
     reference = unique("Mr Beridze")
-    form = {
-        "idempotency_key": key[1],
-        "sku": sku.code,
-        "location": here.code,
-        "quantity": "1",
-        "hours": "24",
-        "reference": reference,
-        "q": sku.code,
-    }
+    form = await _hold_form(signed, here, sku, reference, quantity=1)
 
     held = await signed.post("/app/stock/hold", form)
 
