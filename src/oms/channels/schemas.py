@@ -14,6 +14,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from oms.catalogue.schemas import Name, check_unique
+from oms.domain.customer_messages import CUSTOMER_MESSAGES, CustomerMessage
 from oms.domain.patterns import whole
 from oms.domain.routing.rules import MAX_RULES, validate_rules
 from oms.schemas import Input, LocationCode, Output, Page
@@ -71,6 +72,18 @@ def check_rules(rules: list[dict[str, Any]]) -> None:
         raise ValueError(f"routing_rules: {exc}") from None
 
 
+# The messages this service writes to the channel's customers; the rest are the channel's
+# own platform's to send (a marketplace's shipping confirmation). Without
+# ``ready_for_pickup`` customers get no pickup code from us.
+CustomerMessages = Annotated[
+    list[CustomerMessage],
+    msgspec.Meta(
+        max_length=len(CUSTOMER_MESSAGES),
+        description="Messages this service sends to the channel's customers",
+    ),
+]
+
+
 class ChannelIn(Input, frozen=True, kw_only=True):
     code: ChannelCode
     name: Name
@@ -85,12 +98,16 @@ class ChannelIn(Input, frozen=True, kw_only=True):
     # Whether store staff may place orders here; unset: yes for pos and web, no for a
     # marketplace (its customers order on the marketplace itself).
     staff_orders: bool | UnsetType = UNSET
+    customer_messages: CustomerMessages = msgspec.field(
+        default_factory=lambda: list(CUSTOMER_MESSAGES)
+    )
     active: bool = True
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
         check_rules(self.routing_rules)
         check_unique(self.locations, "locations")
+        check_unique(self.customer_messages, "customer_messages")
 
 
 class ChannelPatch(Input, frozen=True):
@@ -106,9 +123,12 @@ class ChannelPatch(Input, frozen=True):
     pickup_hold_days: PickupHoldDays | UnsetType = UNSET
     locations: EligibleLocations | UnsetType = UNSET
     staff_orders: bool | UnsetType = UNSET
+    customer_messages: CustomerMessages | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
     def __post_init__(self) -> None:
+        if not isinstance(self.customer_messages, UnsetType):
+            check_unique(self.customer_messages, "customer_messages")
         if not isinstance(self.currency, UnsetType):
             check_currency(self.currency)
         if not isinstance(self.routing_rules, UnsetType):
@@ -131,6 +151,8 @@ class ChannelOut(Output, frozen=True):
     locations: list[str]
     # Whether store staff (store managers, associates) may place orders on the channel.
     staff_orders: bool
+    # The messages this service writes to the channel's customers.
+    customer_messages: list[str]
     active: bool
     created_at: datetime
     updated_at: datetime

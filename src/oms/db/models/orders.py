@@ -18,14 +18,17 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.db.base import Base, created_at_column, updated_at_column
+from oms.domain.customer_messages import CUSTOMER_MESSAGES
 
 CHANNEL_KINDS = ("pos", "web", "marketplace")
 CUSTOMER_LOOKUP_KEYS = ("email", "phone")
@@ -35,6 +38,9 @@ ORDER_STATUSES = (
     "completed",  # every unit shipped, picked up or cancelled, at least one delivered
     "cancelled",  # every unit cancelled
 )
+
+
+_ALL_MESSAGES = "'{" + ",".join(CUSTOMER_MESSAGES) + "}'::text[]"
 
 
 def staff_orders_default(context: DefaultExecutionContext) -> bool:
@@ -53,6 +59,7 @@ class Channel(Base):
         ),
         CheckConstraint("max_split BETWEEN 1 AND 10", name="max_split"),
         CheckConstraint("pickup_hold_days BETWEEN 1 AND 90", name="pickup_hold_days"),
+        CheckConstraint(f"customer_messages <@ {_ALL_MESSAGES}", name="customer_messages_known"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -75,6 +82,10 @@ class Channel(Base):
     # raw inserts, which name no marketplace.
     staff_orders: Mapped[bool] = mapped_column(
         Boolean, default=staff_orders_default, server_default="true"
+    )
+    # The messages this service writes to the channel's customers (oms.domain.customer_messages).
+    customer_messages: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=lambda: list(CUSTOMER_MESSAGES), server_default=text(_ALL_MESSAGES)
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = created_at_column()

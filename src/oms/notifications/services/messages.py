@@ -34,7 +34,11 @@ _INSERT = text(
     """
 )
 _ORDER_FACTS = text(
-    "SELECT tracking_token, language, currency, total_amount FROM sales_order WHERE id = :order_id"
+    """
+    SELECT o.tracking_token, o.language, o.currency, o.total_amount, c.customer_messages
+      FROM sales_order o JOIN channel c ON c.id = o.channel_id
+     WHERE o.id = :order_id
+    """
 )
 
 
@@ -54,8 +58,9 @@ async def queue_notification(
     the order's total.
 
     ValueError for an unknown kind or missing data (a programming error, not the
-    customer's); NotFound for an unknown order. An order without an email is not an error:
-    nothing is queued and the timeline says why.
+    customer's); NotFound for an unknown order. An order without an email, or on a channel
+    whose own platform sends this kind of message, is not an error: nothing is queued and
+    the timeline says why.
     """
     order = (await session.execute(_ORDER_FACTS, {"order_id": order_id})).one_or_none()
     if order is None:
@@ -66,6 +71,17 @@ async def queue_notification(
         data = {**data, "tracking_url": f"{public_url.rstrip('/')}/track/{order.tracking_token}"}
     # In the order's language when we speak it ("ro-MD" is Romanian), else English.
     subject, body = render(kind, data, negotiate(order.language, None))
+    if kind not in order.customer_messages:
+        # Written first all the same: a kind or data this service cannot word is a bug
+        # wherever it is sent. The channel's own platform writes this one.
+        await record_event(
+            session,
+            order_id,
+            EventKind.NOTIFICATION_SKIPPED,
+            ACTOR,
+            detail={"kind": kind, "reason": "sent_by_channel"},
+        )
+        return
     notification_id = await session.scalar(
         _INSERT,
         {
