@@ -97,6 +97,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     customer_access_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 60
     # The associate app: a tablet left alone locks (the session ends) after this many
     # seconds without a request; a sign-in lasts at most a shift.
+    # Work on the shop floor (to pick, picking, packed) older than this shows as late.
+    app_late_after_minutes: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 60)] = 120
     app_idle_lock_seconds: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     app_session_hours: Annotated[float, msgspec.Meta(gt=0, le=24)] = 12.0
     # Failed sign-ins allowed per client address per 5 minutes, and per account per 15

@@ -33,10 +33,10 @@ STATE_LABELS = {
 }
 METHOD_LABELS = {"pickup": "Pickup", "ship": "Ship to customer", "transfer": "Transfer to store"}
 
-# Work still on the shop floor is late after two hours: click-and-collect promises "ready
-# in two hours", and a parcel picked later misses the day's collection. A parcel on the
-# pickup shelf, or stock still travelling here, waits for someone else, so it is never late.
-LATE_AFTER_SECONDS = 2 * 3600
+# Work still on the shop floor is late after ``OMS_APP_LATE_AFTER_MINUTES`` (two hours by
+# default: click-and-collect promises "ready in two hours", and a parcel picked later
+# misses the day's collection). A parcel on the pickup shelf, or stock still travelling
+# here, waits for someone else, so it is never late.
 _WORK_STATES = frozenset({"pending", "picking", "packed"})
 
 
@@ -69,9 +69,9 @@ def age_text(seconds: int) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def is_late(card: FulfilmentCard) -> bool:
+def is_late(card: FulfilmentCard, late_after_seconds: float) -> bool:
     # ``tab_of`` puts a pickup waiting for its transfer in its own tab: not late.
-    return tab_of(card) in _WORK_STATES and card.age_seconds > LATE_AFTER_SECONDS
+    return tab_of(card) in _WORK_STATES and card.age_seconds > late_after_seconds
 
 
 def units(card: FulfilmentCard) -> int:

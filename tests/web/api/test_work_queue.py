@@ -7,9 +7,14 @@ import re
 import uuid
 from datetime import timedelta
 
+import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from oms.app import create_app
+from oms.config import Settings
 from oms.web.work_views import age_text
 from tests.support.fulfilment import advance, event_kinds, rows
 from tests.support.web import sign_in
@@ -60,6 +65,27 @@ async def test_the_queue_lists_my_stores_work_oldest_first_with_age(world: World
     assert "late" in older_item
     assert "late" not in newer_item
     assert f'href="/app/work/{newer_id}"' in page.text
+
+
+async def test_lateness_follows_the_setting(
+    settings: Settings, engine: AsyncEngine, world: World
+) -> None:
+    store = await world.location()
+    tent, _ = await sku_with_barcode(world, "Tent")
+    order, f_id = await pickup_order(world, store, [(tent, 1)])
+    await _age(world, f_id, 0.75)
+    strict = msgspec.structs.replace(settings, app_late_after_minutes=30)
+    async with AsyncTestClient(app=create_app(strict), base_url="http://127.0.0.1") as client:
+        associate = await sign_in(World(world.sessionmaker, client), "associate", (store,))
+        queue = await associate.get("/app/work")
+        detail = await associate.get(f"/app/work/{f_id}")
+
+    item = queue.text.split(f'data-order="{order["number"]}"')[0].rsplit("<a", 1)[1]
+    assert "late" in item
+    assert "Late</span>" in detail.text
+    # The same 45 minutes under the default two hours: not late.
+    default = await sign_in(world, "associate", (store,))
+    assert "Late</span>" not in (await default.get(f"/app/work/{f_id}")).text
 
 
 async def test_the_queue_filters_by_state(world: World) -> None:

@@ -8,6 +8,7 @@ fulfilment is the API's 404 here too.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any
 
@@ -50,6 +51,11 @@ class ScanForm(msgspec.Struct, frozen=True):
     csrf: str = msgspec.field(name="_csrf", default="")
 
 
+def late_after_seconds(state: State) -> float:
+    """When work on the shop floor counts as late (``OMS_APP_LATE_AFTER_MINUTES``)."""
+    return float(state.settings.app_late_after_minutes) * 60
+
+
 def fulfilment_path(fulfilment_id: uuid.UUID) -> str:
     return f"/app/work/{fulfilment_id}"
 
@@ -65,6 +71,7 @@ async def detail_context(
     staff: Staff,
     fulfilment_id: uuid.UUID,
     *,
+    late_after_seconds: float,
     done: str | None = None,
     refusal: DomainError | None = None,
     last_scan: PickLine | None = None,
@@ -86,7 +93,7 @@ async def detail_context(
         "state_label": views.STATE_LABELS.get(fulfilment.state, fulfilment.state),
         "method_label": views.METHOD_LABELS.get(fulfilment.method, fulfilment.method),
         "age": views.age_text(card.age_seconds),
-        "late": views.is_late(card),
+        "late": views.is_late(card, late_after_seconds),
         "reasons": SHORT_PICK_REASONS,
         "done": done,
         "refusal": _refusal(refusal),
@@ -149,7 +156,7 @@ class WorkController(Controller):
             total=len(cards),
             next_cursor=found.next_cursor,
             age=views.age_text,
-            is_late=views.is_late,
+            is_late=functools.partial(views.is_late, late_after_seconds=late_after_seconds(state)),
             units=views.units,
             methods=views.METHOD_LABELS,
         )
@@ -163,7 +170,9 @@ class WorkController(Controller):
         db_session: DbSession,
     ) -> Template:
         staff.here()
-        context = await detail_context(db_session, staff, fulfilment_id)
+        context = await detail_context(
+            db_session, staff, fulfilment_id, late_after_seconds=late_after_seconds(state)
+        )
         return page("app/work_detail.html", staff, state, **context)
 
     @post("/{fulfilment_id:uuid}/scan", opt={"content_types": FORM})
@@ -185,7 +194,13 @@ class WorkController(Controller):
             units = views.scan_units(data.quantity)
             body = api_input(PickIn, code=data.code.strip(), quantity=units)
             _, counted = await picking.count_scan(db_session, staff.principal, fulfilment_id, body)
-            context = await detail_context(db_session, staff, fulfilment_id, last_scan=counted)
+            context = await detail_context(
+                db_session,
+                staff,
+                fulfilment_id,
+                late_after_seconds=late_after_seconds(state),
+                last_scan=counted,
+            )
             return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
 
         return await submit_once(request, state, db_session, staff, work)

@@ -24,7 +24,7 @@ from oms.domain.picking import missing_picks
 from oms.fulfilment.schemas import ShipIn, ShortPickIn
 from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import DbSession
-from oms.web.controllers.work import detail_context, stay_on
+from oms.web.controllers.work import detail_context, late_after_seconds, stay_on
 from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, submit_once
 from oms.web.staff import SignedIn, Staff
@@ -69,7 +69,13 @@ async def _step(
 
     async def work() -> Rendered:
         await change()
-        context = await detail_context(db_session, staff, fulfilment_id, done=done)
+        context = await detail_context(
+            db_session,
+            staff,
+            fulfilment_id,
+            late_after_seconds=late_after_seconds(state),
+            done=done,
+        )
         return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
 
     return await submit_once(request, state, db_session, staff, work)
