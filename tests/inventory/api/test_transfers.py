@@ -330,3 +330,32 @@ async def test_transfers_page_through_every_row_once(world: World) -> None:
         )
     tied = await read_all_pages(world.client, "/transfers", admin, 2, location=warehouse.code)
     assert [t["id"] for t in tied] == sorted(newest_first)
+
+
+async def test_a_direction_lists_only_what_comes_to_or_leaves_the_location(world: World) -> None:
+    store, elsewhere = await world.location(), await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    await world.stock(sku, elsewhere, 10)
+    admin = await world.token("admin")
+    leaving = [(await _send(world, store, elsewhere, [(sku, 1)], admin)).json()["id"] for _ in "ab"]
+    coming = [(await _send(world, elsewhere, store, [(sku, 1)], admin)).json()["id"] for _ in "abc"]
+
+    def listed(direction: str | None) -> Any:
+        params = {"location": store.code, "status": "in_transit"}
+        if direction is not None:
+            params["direction"] = direction
+        return world.client.get("/transfers", params=params, headers=admin)
+
+    both, arriving, departing = await listed(None), await listed("in"), await listed("out")
+
+    assert {t["id"] for t in both.json()["items"]} == set(leaving + coming)
+    assert [t["id"] for t in arriving.json()["items"]] == coming[::-1]
+    assert [t["id"] for t in departing.json()["items"]] == leaving[::-1]
+    no_place = await world.client.get("/transfers", params={"direction": "in"}, headers=admin)
+    assert no_place.status_code == 422
+    assert no_place.json()["code"] == "invalid_input"
+    wrong = await world.client.get(
+        "/transfers", params={"location": store.code, "direction": "sideways"}, headers=admin
+    )
+    assert wrong.status_code == 400

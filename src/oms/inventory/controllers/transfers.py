@@ -13,7 +13,7 @@ from oms.http.idempotent import Creating
 from oms.http.params import PageCursor, PageLimit
 from oms.inventory.schemas import TransferIn, TransferList, TransferOut, TransferReceiveIn
 from oms.inventory.services import transfers
-from oms.inventory.services.transfers import TransferStatus
+from oms.inventory.services.transfers import TransferDirection, TransferStatus
 
 
 class TransferController(Controller):
@@ -39,8 +39,10 @@ class TransferController(Controller):
         "/",
         summary="Transfers, newest first",
         description=(
-            "`status=in_transit&location=X` lists what is on its way to or from X."
-            " Scoped tokens see only transfers touching their locations."
+            "`status=in_transit&location=X` lists what is on its way to or from X;"
+            " `direction=in` only what comes to X, `direction=out` only what leaves it"
+            " (a direction without a location is 422 `invalid_input`). Scoped tokens see"
+            " only transfers touching their locations."
         ),
     )
     async def list_transfers(
@@ -49,11 +51,18 @@ class TransferController(Controller):
         principal: Caller,
         location: FromQuery[str | None] = None,
         status: FromQuery[TransferStatus | None] = None,
+        direction: FromQuery[TransferDirection | None] = None,
         limit: PageLimit = 50,
         cursor: PageCursor = None,
     ) -> TransferList:
         return await transfers.list_transfers(
-            db_session, principal, location=location, status=status, limit=limit, cursor=cursor
+            db_session,
+            principal,
+            location=location,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+            direction=direction,
         )
 
     @get("/{transfer_id:uuid}", summary="A transfer and its lines")

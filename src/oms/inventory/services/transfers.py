@@ -34,6 +34,8 @@ from oms.inventory.schemas import (
 )
 
 TransferStatus = Literal["in_transit", "received"]
+# Seen from the ``location`` of a listing: coming to it, or leaving it.
+TransferDirection = Literal["in", "out"]
 
 _INSERT_TRANSFER = text(
     """
@@ -225,8 +227,11 @@ async def list_transfers(
     status: TransferStatus | None,
     limit: int,
     cursor: str | None,
+    direction: TransferDirection | None = None,
 ) -> TransferList:
-    """Newest first. With ``status=in_transit`` and a location: what is on its way to or from it.
+    """Newest first. With ``status=in_transit`` and a location: what is on its way to or from
+    it (``direction``: only to it, ``in``, or only from it, ``out``). InvalidInput for a
+    direction without a location.
 
     Transfers made in one transaction share a time, so the id orders those (ascending).
     """
@@ -240,10 +245,14 @@ async def list_transfers(
                 and_(Transfer.created_at == at, Transfer.id > after),
             )
         )
+    if direction is not None and location is None:
+        raise InvalidInput("a direction needs the location it is seen from")
     if location is not None:
         location_id = (await location_by_code(session, location, active_only=False)).id
+        coming = Transfer.to_location_id == location_id
+        leaving = Transfer.from_location_id == location_id
         query = query.where(
-            or_(Transfer.from_location_id == location_id, Transfer.to_location_id == location_id)
+            coming if direction == "in" else leaving if direction == "out" else or_(coming, leaving)
         )
     if status is not None:
         query = query.where(Transfer.status == status)
