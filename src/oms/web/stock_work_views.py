@@ -24,7 +24,7 @@ from oms.domain.access import Principal
 from oms.domain.errors import InvalidInput, NotFound
 from oms.domain.fulfilment_flow import DELIVERED_STATES
 from oms.fulfilment.schemas import ReturnOut
-from oms.inventory.schemas import LevelOut, TransferOut
+from oms.inventory.schemas import LevelOut, TransferList
 from oms.inventory.services import levels, transfers
 from oms.inventory.services.lookup import lookup_stock
 from oms.orders.schemas import OrderOut
@@ -89,24 +89,24 @@ async def levels_at(
     return found
 
 
-# Transfers shown as arriving; a store rarely has more on the way at once.
+# Transfers shown as arriving per page; the rest are a "more" link away.
 ARRIVING_SHOWN = 50
 
 
 async def arriving_transfers(
-    session: AsyncSession, principal: Principal, location: str
-) -> list[TransferOut]:
-    """Transfers in transit to ``location``, newest first, read through the API's transfer
-    list (which also returns those leaving it: they are left out here)."""
-    page = await transfers.list_transfers(
+    session: AsyncSession, principal: Principal, location: str, cursor: str | None = None
+) -> TransferList:
+    """A page of transfers in transit to ``location``, newest first, through the API's
+    transfer list."""
+    return await transfers.list_transfers(
         session,
         principal,
         location=location,
         status="in_transit",
+        direction="in",
         limit=ARRIVING_SHOWN,
-        cursor=None,
+        cursor=cursor,
     )
-    return [transfer for transfer in page.items if transfer.to_location == location]
 
 
 async def order_id_by_number(session: AsyncSession, number: int) -> uuid.UUID:

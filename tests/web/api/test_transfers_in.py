@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from oms.db.models import Location, Sku
+from oms.web import stock_work_views
 from tests.support.fulfilment import rows
 from tests.support.web import SignedIn, sign_in
 from tests.support.world import World
@@ -176,3 +179,27 @@ async def test_another_stores_associate_cannot_receive_it(world: World) -> None:
     assert refused.status_code == 403
     assert (await world.level(sku, store))["on_hand"] == 0
     await world.assert_audit_clean()
+
+
+async def test_arriving_transfers_page_and_are_never_hidden_by_leaving_ones(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two per page; more leaving than arriving, as at a store that supplies others.
+    monkeypatch.setattr(stock_work_views, "ARRIVING_SHOWN", 2)
+    store, source = await world.location(), await world.location()
+    sku = await world.sku()
+    await world.stock(sku, store, 10)
+    await world.stock(sku, source, 10)
+    for _ in range(3):
+        await send(world, store, source, [(sku, 1)])
+    coming = [await send(world, source, store, [(sku, 1)]) for _ in range(3)]
+    associate = await sign_in(world, "associate", (store,))
+
+    first = await associate.get("/app/stock-work/receive")
+    more = re.search(r'href="(/app/stock-work/receive\?cursor=[^"]+)"', first.text)
+    assert more is not None, first.text
+    second = await associate.get(more[1].replace("&amp;", "&"))
+
+    shown = re.findall(r'/app/stock-work/transfers/([0-9a-f-]{36})"', first.text + second.text)
+    assert shown == coming[::-1]
+    assert "More transfers arriving" not in second.text

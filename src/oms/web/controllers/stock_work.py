@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 
 from oms.domain.access import Action, require
@@ -113,6 +113,7 @@ async def _show(
     db_session: DbSession,
     screen: str,
     counting: ScannedSku | None = None,
+    cursor: str | None = None,
 ) -> Template:
     """A screen for a role that has its action (403 with the reason otherwise, as the API
     would refuse the action itself); the receive screen lists transfers arriving here."""
@@ -120,10 +121,18 @@ async def _show(
     context = _context(staff, screen, counting=counting)
     if is_htmx(request):
         return page(ANSWER, staff, state, **context, transfers=None)
-    transfers = None
+    arriving = None
     if screen == "receive" and staff.principal.may(Action.TRANSFER_IN):
-        transfers = await arriving_transfers(db_session, staff.principal, str(context["location"]))
-    return page(PAGE, staff, state, **context, transfers=transfers)
+        location = str(context["location"])
+        arriving = await arriving_transfers(db_session, staff.principal, location, cursor)
+    return page(
+        PAGE,
+        staff,
+        state,
+        **context,
+        transfers=arriving.items if arriving is not None else None,
+        more_transfers=arriving.next_cursor if arriving is not None else None,
+    )
 
 
 def _level_line(result: MovementResult) -> str:
@@ -142,9 +151,15 @@ class StockWorkController(Controller):
 
     @get("/receive")
     async def receive_page(
-        self, request: Request[Any, Any, Any], staff: SignedIn, state: State, db_session: DbSession
+        self,
+        request: Request[Any, Any, Any],
+        staff: SignedIn,
+        state: State,
+        db_session: DbSession,
+        # The next page of transfers arriving here.
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Template:
-        return await _show(request, staff, state, db_session, "receive")
+        return await _show(request, staff, state, db_session, "receive", cursor=cursor)
 
     @get("/adjust")
     async def adjust_page(
