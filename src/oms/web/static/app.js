@@ -5,6 +5,10 @@
   // server sends HX-Retarget with every refusal.
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) {
+      // New content is wired up as soon as it is swapped in, not a settle delay later: a
+      // scanner sends the next code and Enter within milliseconds, and a form htmx has not
+      // taken over yet would be posted by the browser itself, leaving the screen.
+      htmx.config.defaultSettleDelay = 0;
       htmx.config.responseHandling = [
         { code: "204", swap: false },
         { code: "[23]..", swap: true },
