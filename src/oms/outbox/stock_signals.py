@@ -48,14 +48,18 @@ async def signal_skus(session: AsyncSession, sku_ids: Collection[int]) -> None:
 _MARK_CHANNEL = text(
     """
     UPDATE channel_listing
-       SET pending_seq = pending_seq + 1, pending_since = COALESCE(pending_since, now())
+       SET pending_seq = pending_seq + 1, pending_since = COALESCE(pending_since, now()),
+           force_push = force_push OR :force
      WHERE channel_id = :channel_id
     """
 )
 
 
-async def mark_channel_pending(session: AsyncSession, channel_id: int) -> int:
+async def mark_channel_pending(
+    session: AsyncSession, channel_id: int, *, force: bool = False
+) -> int:
     """Mark every listing of the channel pending (its policy, feeding locations or state
-    changed), in the caller's transaction; how many."""
-    result = await session.execute(_MARK_CHANNEL, {"channel_id": channel_id})
+    changed), in the caller's transaction; how many. ``force``: publish each again even
+    if its quantity has not changed (a resync), in the same single write per listing."""
+    result = await session.execute(_MARK_CHANNEL, {"channel_id": channel_id, "force": force})
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -259,3 +259,29 @@ async def test_delete_disables_and_keeps_the_listings(world: World) -> None:
     assert (
         await world.client.delete(f"/channels/{other.code}/sync", headers=admin)
     ).status_code == 404
+
+
+async def test_a_resync_publishes_every_listing_of_that_channel_again(world: World) -> None:
+    admin = await world.token("admin")
+    channel, other = await world.channel(), await world.channel()
+    for each in (channel, other):
+        await put_settings(world, each, admin)
+        await _listed(world, each, admin, await world.sku(), await world.sku())
+        await mark_all_synced(world, each)
+
+    answer = await world.client.post(f"/channels/{channel.code}/sync/resync", headers=admin)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"channel": channel.code, "listings": 2}
+    rows = await listing_rows(world, channel)
+    # Pending and forced: published again even though no quantity changed.
+    assert [(r["pending_seq"] > r["synced_seq"], r["force_push"]) for r in rows] == [
+        (True, True),
+        (True, True),
+    ]
+    assert await _states(world, channel, admin) == {"pending"}
+    untouched = await listing_rows(world, other)
+    assert [(r["pending_seq"] > r["synced_seq"], r["force_push"]) for r in untouched] == [
+        (False, False),
+        (False, False),
+    ]

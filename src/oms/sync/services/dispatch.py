@@ -124,10 +124,6 @@ async def reconcile_listings(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-_FORCE_CHANNEL = text("UPDATE channel_listing SET force_push = true WHERE channel_id = :channel_id")
-
-
 async def resync_channel(session: AsyncSession, channel_id: int) -> int:
     """Publish every listing of the channel again, changed or not; how many listings."""
-    await session.execute(_FORCE_CHANNEL, {"channel_id": channel_id})
-    return await mark_channel_pending(session, channel_id)
+    return await mark_channel_pending(session, channel_id, force=True)
