@@ -20,13 +20,11 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
-from oms.domain.errors import DomainError
 from oms.domain.fulfilment_flow import DEFAULT_SHORT_PICK_EFFECTS, allowed_next
 from oms.domain.picking import missing_picks
 from oms.fulfilment.schemas import FulfilmentCard, PickIn, PickLine
 from oms.fulfilment.services import picking, queue
 from oms.http.deps import DbSession
-from oms.http.problems import domain_status
 from oms.web import work_views as views
 from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, new_form_key, submit_once
@@ -73,7 +71,6 @@ async def detail_context(
     *,
     late_after_seconds: float,
     done: str | None = None,
-    refusal: DomainError | None = None,
     last_scan: PickLine | None = None,
 ) -> dict[str, Any]:
     """Everything ``work_detail.html`` shows. The pick list is read first: it is the
@@ -96,21 +93,9 @@ async def detail_context(
         "late": views.is_late(card, late_after_seconds),
         "reasons": SHORT_PICK_REASONS,
         "done": done,
-        "refusal": _refusal(refusal),
         "last_scan": last_scan,
         "new_key": new_form_key,
         "path": fulfilment_path(fulfilment_id),
-    }
-
-
-def _refusal(error: DomainError | None) -> dict[str, Any] | None:
-    if error is None:
-        return None
-    return {
-        "title": error.title,
-        "detail": error.detail,
-        "code": error.code,
-        "status": domain_status(type(error)),
     }
 
 
