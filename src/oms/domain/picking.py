@@ -33,9 +33,13 @@ class PickLineFacts(Protocol):
     def picked(self) -> int: ...
 
 
-def line_for_scan(lines: Sequence[PickLineFacts], code: str, units: int) -> PickLineFacts:
-    """The line ``units`` scanned units of ``code`` (SKU code, any case, or barcode) count
-    on; InvalidInput for a code on no line or more units than the line still needs."""
+def count_on_lines(
+    lines: Sequence[PickLineFacts], code: str, units: int
+) -> list[tuple[PickLineFacts, int]]:
+    """Where ``units`` scanned units of ``code`` (SKU code, any case, or barcode) count:
+    (line, units) pairs, in pick-list order. One SKU on two lines (two order lines of it)
+    fills the first before the next, so a case of six may count on both. InvalidInput for
+    a code on no line or more units than its lines still need."""
     wanted = code.strip()
     if not wanted:
         raise InvalidInput("scan an item's barcode or type its SKU code")
@@ -50,18 +54,22 @@ def line_for_scan(lines: Sequence[PickLineFacts], code: str, units: int) -> Pick
         raise InvalidInput(
             f"{wanted} is not on this pick list. Put it back and scan an item from the list."
         )
-    # One SKU on two lines (two order lines of it): the first with room takes the scan.
-    found = next((line for line in matching if line.quantity - line.picked >= units), None)
-    if found is None:
+    left = sum(line.quantity - line.picked for line in matching)
+    if units > left:
         line = matching[0]
-        left = sum(m.quantity - m.picked for m in matching)
         needed = "is already complete" if left == 0 else f"needs only {left} more"
         raise InvalidInput(
             f"{line.sku} ({line.name}) {needed}: {units} scanned. Put the extra units back.",
             sku=line.sku,
             left=left,
         )
-    return found
+    counted: list[tuple[PickLineFacts, int]] = []
+    for line in matching:
+        here = min(units, line.quantity - line.picked)
+        if here > 0:
+            counted.append((line, here))
+            units -= here
+    return counted
 
 
 def missing_picks(lines: Sequence[PickLineFacts]) -> str | None:

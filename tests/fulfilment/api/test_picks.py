@@ -182,3 +182,30 @@ async def test_a_short_pick_takes_short_units_out_of_the_count(
     stove_line = next(line for line in pick["lines"] if line["sku"] == stove.code)
     assert (stove_line["quantity"], stove_line["picked"]) == (2, 2)
     await world.assert_audit_clean()
+
+
+async def test_one_sku_on_two_lines_fills_the_first_then_the_next(
+    client: Client, world: World
+) -> None:
+    store = await world.location()
+    tent = await world.sku(name="Tent")
+    await world.stock(tent, store, 10)
+    order = await place(client, world, await world.channel(), [(tent, 2), (tent, 3)])
+    f = fulfilment(order)
+    associate = await world.token("associate", locations=(store,))
+    await advance(client, associate, f["id"], "start-picking")
+
+    case = await step(client, associate, f["id"], "picks", {"code": tent.code, "quantity": 4})
+    extra = await step(client, associate, f["id"], "picks", {"code": tent.code, "quantity": 2})
+
+    assert case.status_code == 200, case.text
+    assert sorted((line["quantity"], line["picked"]) for line in case.json()["lines"]) == [
+        (2, 2),
+        (3, 2),
+    ]
+    assert extra.status_code == 422
+    assert "needs only 1 more" in extra.json()["detail"]
+    last = await step(client, associate, f["id"], "picks", {"code": tent.code})
+    assert [line["picked"] for line in last.json()["lines"]] == [
+        line["quantity"] for line in last.json()["lines"]
+    ]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
 from oms.domain.errors import InvalidState
-from oms.domain.picking import line_for_scan
+from oms.domain.picking import count_on_lines
 from oms.fulfilment.schemas import PickIn, PickLine, PickList
 from oms.fulfilment.services.queue import pick_list_of
 from oms.fulfilment.services.records import lock_for_work
@@ -40,7 +40,7 @@ async def record_pick(
 async def count_scan(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID, data: PickIn
 ) -> tuple[PickList, PickLine]:
-    """``record_pick``, with the line the scan was counted on (as it is now).
+    """``record_pick``, with the (last) line the scan was counted on, as it is now.
 
     Under the fulfilment's lock, so two associates scanning into one order never count
     the same unit twice. InvalidState unless picking has started; InvalidInput for an item
@@ -50,9 +50,11 @@ async def count_scan(
     if row.state != "picking":
         raise InvalidState("items are counted while picking: start picking first", state=row.state)
     before = await pick_list_of(session, row)
-    line = line_for_scan(before.lines, data.code, data.quantity)
+    counted = count_on_lines(before.lines, data.code, data.quantity)
     await session.execute(
-        _ADD_PICKED, {"id": row.id, "line_no": line.line_no, "units": data.quantity}
+        _ADD_PICKED,
+        [{"id": row.id, "line_no": line.line_no, "units": units} for line, units in counted],
     )
     after = await pick_list_of(session, row)
-    return after, next(counted for counted in after.lines if counted.line_no == line.line_no)
+    last = counted[-1][0].line_no
+    return after, next(line for line in after.lines if line.line_no == last)
