@@ -18,7 +18,7 @@ down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ALL = "'{ready_for_pickup,parcel_shipped,order_cancelled}'::text[]"
+_ALL = "'{order_placed,ready_for_pickup,parcel_shipped,order_cancelled}'::text[]"
 
 
 def upgrade() -> None:

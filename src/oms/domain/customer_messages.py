@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-CustomerMessage: TypeAlias = Literal["ready_for_pickup", "parcel_shipped", "order_cancelled"]
+CustomerMessage: TypeAlias = Literal[
+    "order_placed", "ready_for_pickup", "parcel_shipped", "order_cancelled"
+]
 CUSTOMER_MESSAGES: tuple[CustomerMessage, ...] = (
+    "order_placed",  # orders taken by store staff: the customer leaves with a confirmation
     "ready_for_pickup",
     "parcel_shipped",
     "order_cancelled",

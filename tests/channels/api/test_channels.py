@@ -126,7 +126,12 @@ async def test_defaults_and_missing_channels(world: World) -> None:
     assert (out["backorders"], out["transfer_to_store"]) == (False, False)
     assert (out["max_split"], out["pickup_hold_days"]) == (2, 7)
     assert (out["routing_rules"], out["locations"], out["active"]) == ([], [], True)
-    assert out["customer_messages"] == ["ready_for_pickup", "parcel_shipped", "order_cancelled"]
+    assert out["customer_messages"] == [
+        "order_placed",
+        "ready_for_pickup",
+        "parcel_shipped",
+        "order_cancelled",
+    ]
 
     missing = unique("NOPE")
     for response in (
@@ -260,7 +265,7 @@ async def test_concurrent_creates_of_one_code_make_one_channel(world: World) -> 
         ({"routing_rules": [{"sort": "distance"}] * 21}, "routing_rules", "length <= 20"),
         ({"routing_rules": ["distance"]}, "routing_rules[0]", "Expected `object`"),
         ({"secret": "s3cr3t"}, None, "unknown field `secret`"),
-        ({"customer_messages": ["order_placed"]}, "customer_messages[0]", "Invalid enum"),
+        ({"customer_messages": ["birthday_card"]}, "customer_messages[0]", "Invalid enum"),
         ({"customer_messages": ["parcel_shipped"] * 2}, None, "is listed twice"),
         ({"customer_messages": None}, "customer_messages", "Expected `array`"),
     ],
@@ -292,7 +297,7 @@ async def test_invalid_patch_is_400_and_changes_nothing(world: World) -> None:
         {"max_split": 0},
         {"routing_rules": [{"filter": "kind", "in": ["kiosk"]}]},
         {"routing_rules": [{"sort": "distance", "km": 3}]},
-        {"customer_messages": ["order_placed"]},
+        {"customer_messages": ["birthday_card"]},
     ):
         response = await world.client.patch(f"/channels/{channel.code}", json=body, headers=admin)
         assert response.status_code == 400, (body, response.text)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
 from oms.db.models import Barcode, Channel, ChannelPrice, Location, Order, Sku
+from tests.support.fulfilment import rows
 from tests.support.web import PASSWORD, SignedIn, sign_in, staff_account
 from tests.support.world import World, unique
 
@@ -276,6 +278,16 @@ async def test_the_customers_language_is_chosen_from_the_languages_we_write_in(
     order = (await world.client.get(f"/orders/{summary['id']}", headers=admin)).json()
     assert order["external_id"] == f"app-{key}"
     assert order["language"] == "ro"
+    # The customer is sent a confirmation, in the language chosen for them.
+    [note] = await rows(
+        world,
+        "SELECT kind, subject FROM notification WHERE order_id = :id",
+        id=uuid.UUID(order["id"]),
+    )
+    assert note == {
+        "kind": "order_placed",
+        "subject": f"Vă mulțumim pentru comanda {order['number']}",
+    }
 
 
 @pytest.mark.parametrize("language", ["fr", "ro-MD", "RO", "Română", "<b>ro</b>", "x" * 320])

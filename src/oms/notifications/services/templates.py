@@ -128,6 +128,23 @@ def _order_cancelled(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[st
     return subject, "\n".join(body) + "\n"
 
 
+def _order_placed(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
+    _require("order_placed", data, "order_number", "customer_name")
+    said = {"number": _one_line(data["order_number"]), "name": _one_line(data["customer_name"])}
+    subject = _("Thank you for your order %(number)s") % said
+    body = [
+        _("Hello %(name)s,") % said,
+        "",
+        _("Thank you for your order %(number)s.") % said,
+        _("We will write to you again when it is on its way or ready to collect."),
+    ]
+    body += _total(data, lang, _)
+    if data.get("tracking_url"):
+        url = _one_line(data["tracking_url"])
+        body += ["", _("Follow your order: %(url)s") % {"url": url}]
+    return subject, "\n".join(body) + "\n"
+
+
 def _parcel_shipped(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
     _require("parcel_shipped", data, "order_number", "customer_name", "carrier", "tracking_number")
     said = {
@@ -155,6 +172,7 @@ def _parcel_shipped(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any], str, Gettext], tuple[str, str]]] = {
+    "order_placed": _order_placed,
     "ready_for_pickup": _ready_for_pickup,
     "order_cancelled": _order_cancelled,
     "parcel_shipped": _parcel_shipped,

@@ -21,6 +21,7 @@ from oms.channels.services.staff_channels import staff_order_channels
 from oms.domain.access import Principal, may_override_price_at
 from oms.domain.errors import Forbidden, InvalidInput
 from oms.http.deps import DbSession
+from oms.notifications.services.messages import queue_notification
 from oms.orders.schemas import OrderIn
 from oms.orders.services import placement
 from oms.orders.services.staff_prices import PricedOrder, record_price_overrides
@@ -175,6 +176,14 @@ class OrderPlacingController(Controller):
             order = placed.order
             if placed.created:
                 await record_price_overrides(db_session, order.id, priced, staff.principal.actor)
+                # The customer leaves the store with a confirmation (if the channel sends it).
+                await queue_notification(
+                    db_session,
+                    order_id=order.id,
+                    kind="order_placed",
+                    data={"order_number": order.number, "customer_name": order.customer.name},
+                    public_url=state.settings.public_url,
+                )
             names = {}
             for code in {f.location for f in order.fulfilments} | {
                 f.destination for f in order.fulfilments if f.destination
