@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from oms.app import create_app
 from oms.config import Settings
 from tests.support.fulfilment import Client, advance, fulfilment, get_order, place, rows, step
+from tests.support.notifications import notifications
 from tests.support.tracking import visitor_of
 from tests.support.world import World
 
@@ -42,11 +43,7 @@ async def _packed(client: Client, world: World) -> tuple[dict[str, Any], dict[st
 
 
 async def _messages(world: World, order_id: str) -> list[dict[str, Any]]:
-    return await rows(
-        world,
-        "SELECT kind, subject, body, data FROM notification WHERE order_id = :id ORDER BY id",
-        id=uuid.UUID(order_id),
-    )
+    return await notifications(world.sessionmaker, uuid.UUID(order_id))
 
 
 async def test_the_customer_is_told_the_parcel_is_on_its_way_with_the_carriers_link(

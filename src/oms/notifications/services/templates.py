@@ -60,6 +60,13 @@ def _total(data: Mapping[str, Any], lang: str, _: Gettext) -> list[str]:
     return ["", _("Order total: %(total)s") % {"total": total}]
 
 
+def _follow(data: Mapping[str, Any], _: Gettext) -> list[str]:
+    """The link to the order's tracking page, when the service knows its public address."""
+    if not data.get("tracking_url"):
+        return []
+    return ["", _("Follow your order: %(url)s") % {"url": _one_line(data["tracking_url"])}]
+
+
 def _ready_for_pickup(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
     _require("ready_for_pickup", data, "order_number", "customer_name", "store_name", "pickup_code")
     said = {
@@ -86,11 +93,7 @@ def _ready_for_pickup(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[s
     hours = format_opening_hours(data.get("opening_hours"), lang)
     if hours:
         body += ["", _("Opening hours:"), *(f"  {line}" for line in hours)]
-    body += _total(data, lang, _)
-    if data.get("tracking_url"):
-        url = _one_line(data["tracking_url"])
-        body += ["", _("Follow your order: %(url)s") % {"url": url}]
-    return subject, "\n".join(body) + "\n"
+    return subject, "\n".join(body + _total(data, lang, _) + _follow(data, _)) + "\n"
 
 
 # Reasons an order is cancelled for, as the customer reads them; others are shown as
@@ -138,11 +141,7 @@ def _order_placed(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, 
         _("Thank you for your order %(number)s.") % said,
         _("We will write to you again when it is on its way or ready to collect."),
     ]
-    body += _total(data, lang, _)
-    if data.get("tracking_url"):
-        url = _one_line(data["tracking_url"])
-        body += ["", _("Follow your order: %(url)s") % {"url": url}]
-    return subject, "\n".join(body) + "\n"
+    return subject, "\n".join(body + _total(data, lang, _) + _follow(data, _)) + "\n"
 
 
 def _parcel_shipped(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str, str]:
@@ -164,11 +163,7 @@ def _parcel_shipped(data: Mapping[str, Any], lang: str, _: Gettext) -> tuple[str
     if data.get("carrier_tracking_url"):
         url = _one_line(data["carrier_tracking_url"])
         body.append(_("Track the parcel with %(carrier)s: %(url)s") % {**said, "url": url})
-    body += _total(data, lang, _)
-    if data.get("tracking_url"):
-        url = _one_line(data["tracking_url"])
-        body += ["", _("Follow your order: %(url)s") % {"url": url}]
-    return subject, "\n".join(body) + "\n"
+    return subject, "\n".join(body + _total(data, lang, _) + _follow(data, _)) + "\n"
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any], str, Gettext], tuple[str, str]]] = {
