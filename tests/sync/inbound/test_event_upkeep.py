@@ -257,3 +257,63 @@ def test_events_are_kept_at_least_as_long_as_partners_retry_them() -> None:
     assert Settings.from_env({"OMS_CHANNEL_EVENT_KEEP_DAYS": "3"}).channel_event_keep_days == 3
     with pytest.raises(ValueError, match="channel_event_keep_days"):
         Settings.from_env({"OMS_CHANNEL_EVENT_KEEP_DAYS": "1"})
+
+
+async def test_an_admin_dismisses_a_failed_event_with_a_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = await stocked_shop(world, monkeypatch)
+    failed = await _stored_without_job(
+        world, shop, b'{"type": "order.created", "data": {}}', hours_ago=1
+    )
+    await settle(world.sessionmaker, failed)
+    applied = await _stored_without_job(
+        world,
+        shop,
+        order_event("order.created", new_external_id(), [(shop.tee, 1)]),
+        hours_ago=1,
+    )
+    await settle(world.sessionmaker, applied)
+    admin = await world.token("admin")
+    path = f"/channels/{shop.channel.code}/events"
+    assert (await _status(world, shop))["events_failed"] == 1
+
+    for body in ({}, {"reason": "x"}, {"reason": "   "}, {"reason": "ok", "extra": 1}):
+        refused = await world.client.post(f"{path}/{failed}/dismiss", json=body, headers=admin)
+        assert refused.status_code == 400, (body, refused.text)
+    for role, scope in (
+        ("store_manager", {"locations": (shop.location,)}),
+        ("integration", {"channel": shop.channel.code}),
+    ):
+        headers = await world.token(role, **scope)
+        forbidden = await world.client.post(
+            f"{path}/{failed}/dismiss", json={"reason": "entered by hand"}, headers=headers
+        )
+        assert forbidden.status_code == 403, role
+    assert await _state(world, failed) == "failed"
+
+    dismissed = await world.client.post(
+        f"{path}/{failed}/dismiss", json={"reason": "entered by hand as order 1042"}, headers=admin
+    )
+
+    assert dismissed.status_code == 200, dismissed.text
+    out = dismissed.json()
+    assert (out["state"], out["outcome"]) == ("ignored", "dismissed")
+    assert out["note"].startswith("dismissed by admin:")
+    assert out["note"].endswith(": entered by hand as order 1042")
+    [listed] = [
+        e
+        for e in (await world.client.get(path, headers=admin)).json()["items"]
+        if e["id"] == failed
+    ]
+    assert listed == out
+    assert (await _status(world, shop))["events_failed"] == 0
+    # Only a failed event: not again, not an applied one, and a dismissed one is not retried.
+    for event_id, action in ((failed, "dismiss"), (applied, "dismiss"), (failed, "retry")):
+        payload = {"reason": "again please"} if action == "dismiss" else None
+        again = await world.client.post(f"{path}/{event_id}/{action}", json=payload, headers=admin)
+        assert again.status_code == 409, (event_id, action, again.text)
+    missing = await world.client.post(
+        f"{path}/999999999/dismiss", json={"reason": "no such"}, headers=admin
+    )
+    assert missing.status_code == 404

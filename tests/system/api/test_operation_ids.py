@@ -53,6 +53,7 @@ EXPECTED = {
     "receiveWebhook": "POST /webhooks/{channel}",
     "listChannelEvents": "GET /channels/{code}/events",
     "retryChannelEvent": "POST /channels/{code}/events/{event_id}/retry",
+    "dismissChannelEvent": "POST /channels/{code}/events/{event_id}/dismiss",
     "getCustomer": "GET /customers/{customer_id}",
     "getFulfilment": "GET /fulfilments/{fulfilment_id}",
     "getHealth": "GET /health",

@@ -1,16 +1,17 @@
-"""A channel's partner events (webhook deliveries and sweep finds): list, retry. Admin only."""
+"""A channel's partner events (webhook deliveries and sweep finds): list, retry, dismiss.
+Admin only."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from oms.http.deps import Caller, DbSession
 from oms.http.params import PageCursor, PageLimit
 from oms.sync.services import event_log
-from oms.sync.services.event_log import ChannelEventOut, ChannelEventPage, EventState
+from oms.sync.services.event_log import ChannelEventOut, ChannelEventPage, DismissIn, EventState
 
 
 class ChannelEventController(Controller):
@@ -55,3 +56,24 @@ class ChannelEventController(Controller):
         self, code: FromPath[str], event_id: FromPath[int], db_session: DbSession, principal: Caller
     ) -> ChannelEventOut:
         return await event_log.retry_channel_event(db_session, principal, code, event_id)
+
+    @post(
+        "/{event_id:int}/dismiss",
+        summary="Settle a failed partner event by hand",
+        description=(
+            "For a failed event that will not be retried (the order was entered by hand,"
+            " the partner cancelled it): it becomes `ignored` with outcome `dismissed` and"
+            " the reason, and who gave it, in `note`; it no longer counts as failed in the"
+            " sync status. 409 for an event in any other state. Admin only."
+        ),
+        status_code=200,
+    )
+    async def dismiss_channel_event(
+        self,
+        code: FromPath[str],
+        event_id: FromPath[int],
+        data: JSONBody[DismissIn],
+        db_session: DbSession,
+        principal: Caller,
+    ) -> ChannelEventOut:
+        return await event_log.dismiss_channel_event(db_session, principal, code, event_id, data)

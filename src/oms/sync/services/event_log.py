@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
+import msgspec
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from oms.domain.cursors import decode_cursor, encode_cursor
 from oms.domain.errors import InvalidState, NotFound
 from oms.outbox.messages import ApplyChannelEvent
 from oms.outbox.writer import enqueue_after_commit
-from oms.schemas import Output, Page
+from oms.schemas import Input, Output, Page
 
 EventState: TypeAlias = Literal["received", "applied", "ignored", "failed"]
 
@@ -30,7 +31,8 @@ class ChannelEventOut(Output, frozen=True, kw_only=True):
     delivery_id: str
     topic: str
     state: EventState
-    # placed | updated | recorded | cancelled | stale | rejected | no_order | payload_error
+    # placed | updated | recorded | cancelled | stale | rejected | no_order | payload_error |
+    # dismissed (a failed event an admin settled by hand; ``note`` says who and why)
     outcome: str | None
     error: str | None  # why it failed
     note: str | None  # what of the partner's change was not applied, or why it was ignored
@@ -66,6 +68,14 @@ _LIST = text(
 )
 _ONE = text("SELECT" + _COLUMNS + " WHERE e.channel_id = :channel_id AND e.id = :id")
 _STATE = text("SELECT state FROM channel_event WHERE channel_id = :channel_id AND id = :id")
+_DISMISS = text(
+    """
+    UPDATE channel_event
+       SET state = 'ignored', outcome = 'dismissed', note = :note, applied_at = now()
+     WHERE channel_id = :channel_id AND id = :id AND state = 'failed'
+    RETURNING id
+    """
+)
 _REOPEN = text(
     """
     UPDATE channel_event
@@ -110,6 +120,31 @@ async def retry_channel_event(
             raise NotFound("event not found", event_id=event_id)
         raise InvalidState(f"only a failed event can be retried; this one is {state}")
     enqueue_after_commit(session, ApplyChannelEvent(event_id=event_id))
+    return _out((await session.execute(_ONE, key)).one())
+
+
+class DismissIn(Input, frozen=True, kw_only=True):
+    """Why a failed event will not be retried (the order was entered by hand, the partner
+    cancelled it...): kept on the event with who said it."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500, pattern=r"\S")]
+
+
+async def dismiss_channel_event(
+    session: AsyncSession, principal: Principal, code: str, event_id: int, data: DismissIn
+) -> ChannelEventOut:
+    """Settle a failed event as ``ignored`` (outcome ``dismissed``) with the reason: it no
+    longer counts as failed in the sync status, and is deleted with the other settled
+    events after ``OMS_CHANNEL_EVENT_KEEP_DAYS``. InvalidState for an event in any other
+    state, NotFound for one the channel does not have."""
+    channel_id = await _channel_id(session, principal, code)
+    key = {"channel_id": channel_id, "id": event_id}
+    note = f"dismissed by {principal.actor}: {data.reason}"
+    if await session.scalar(_DISMISS, key | {"note": note}) is None:
+        state = await session.scalar(_STATE, key)
+        if state is None:
+            raise NotFound("event not found", event_id=event_id)
+        raise InvalidState(f"only a failed event can be dismissed; this one is {state}")
     return _out((await session.execute(_ONE, key)).one())
 
 
