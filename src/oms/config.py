@@ -62,7 +62,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # the repair sweep applies it. Applying is idempotent, so a slow job only loses a race.
     channel_event_redrive_seconds: Annotated[float, msgspec.Meta(gt=0)] = 300.0
     # Applied and ignored partner events (their raw bodies hold customers' details) are
-    # deleted this long after they came in; failed ones stay until an admin retries them.
+    # deleted this long after they came in; failed ones stay until an admin retries or
+    # dismisses them.
     # At least 3 days: senders retry a delivery for up to that long, and while its id is
     # kept a retry is a duplicate (after, the order's version guard still ignores it).
     channel_event_keep_days: Annotated[float, msgspec.Meta(ge=3)] = 30.0
