@@ -239,10 +239,12 @@ class FakeShopify:
         *,
         pickup: bool = False,
         email: str = "buyer@example.org",
+        locale: str | None = "en",
     ) -> dict[str, Any]:
         """A checkout: ``quantity`` of ``sku`` moves from ``available`` to ``committed`` at
         ``location`` (a GID or name; the first location when None); ValueError when there
-        is not enough. The order is recorded and its orders/create delivered."""
+        is not enough. The order is recorded and its orders/create delivered. ``locale``
+        is the storefront language the buyer checked out in (``customer_locale``)."""
         with self.lock:
             variant = self.state.variants[sku]
             where = self.state.location_named(location)
@@ -259,6 +261,7 @@ class FakeShopify:
                 currency=self.currency,
                 pickup_location=where if pickup else None,
                 customer={"first_name": "Fake", "last_name": "Buyer", "email": email},
+                locale=locale,
             )
             self.state.orders[order["id"]] = order
             self.state.sold_at[order["id"]] = where  # where a cancellation restocks

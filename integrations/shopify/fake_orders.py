@@ -22,6 +22,7 @@ def new_order(
     currency: str,
     pickup_location: str | None,
     customer: dict[str, Any],
+    locale: str | None = "en",
 ) -> dict[str, Any]:
     """A REST order for one line of ``variant``; a pickup at ``pickup_location`` (a
     Location GID) when given, else shipped to the customer's address."""
@@ -73,6 +74,7 @@ def new_order(
         "financial_status": "paid",
         "fulfillment_status": None,
         "source_name": "web",
+        "customer_locale": locale,
         "test": False,
         "email": customer.get("email"),
         "contact_email": customer.get("email"),

@@ -33,7 +33,8 @@ async def test_a_sale_and_its_cancellation_whose_webhooks_never_came_are_swept_i
     )
     item = shopify.add_variant(shop.tee.code, price="19.99")
     shopify.set_quantity(item, shopify.add_location("Leeds"), 5)
-    sold = shopify.sell(shop.tee.code, 2)  # no webhook address: Shopify's delivery is lost
+    # No webhook address: Shopify's delivery is lost. The buyer checked out in Romanian.
+    sold = shopify.sell(shop.tee.code, 2, locale="ro-RO")
 
     taken = await sweep_channel_orders(world.sessionmaker, partners=partners())
 
@@ -44,6 +45,7 @@ async def test_a_sale_and_its_cancellation_whose_webhooks_never_came_are_swept_i
     admin = await world.token("admin")
     order = (await world.client.get(f"/orders/{order_id}", headers=admin)).json()
     assert [(line["sku"], line["quantity"]) for line in order["lines"]] == [(shop.tee.code, 2)]
+    assert order["language"] == "ro-RO"
     assert (await world.level(shop.tee, shop.location))["reserved"] == 2
 
     shopify.cancel(sold["id"])
