@@ -1,5 +1,5 @@
-"""The fulfilment queue of the store the associate stands in, one fulfilment, and picking
-by scan. The steps that change a fulfilment are in ``work_steps``.
+"""The fulfilment queue of the store the associate stands in, and one fulfilment. The steps
+that change a fulfilment, counting a scan among them, are in ``work_steps``.
 
 Everything is read through the API's own services with the session's principal
 (``queue.list_queue``, ``queue.pick_list``, ``queue.get_card``), so another store's
@@ -12,22 +12,20 @@ import functools
 import uuid
 from typing import Annotated, Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get
 from litestar.datastructures import State
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.access import Principal
 from oms.domain.fulfilment_flow import DEFAULT_SHORT_PICK_EFFECTS, allowed_next
 from oms.domain.picking import missing_picks
-from oms.fulfilment.schemas import FulfilmentCard, PickIn, PickLine
-from oms.fulfilment.services import picking, queue
+from oms.fulfilment.schemas import FulfilmentCard, PickLine
+from oms.fulfilment.services import queue
 from oms.http.deps import DbSession
 from oms.web import work_views as views
-from oms.web.forms import FORM, api_input
-from oms.web.once import Rendered, new_form_key, submit_once
+from oms.web.once import new_form_key
 from oms.web.pages import page
 from oms.web.staff import SignedIn, Staff
 
@@ -40,13 +38,6 @@ SHORT_PICK_REASONS = {
     "no_capacity": "No time to pick it",
 }
 assert set(SHORT_PICK_REASONS) == set(DEFAULT_SHORT_PICK_EFFECTS)  # the API's reasons
-
-
-class ScanForm(msgspec.Struct, frozen=True):
-    code: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    quantity: Annotated[str, msgspec.Meta(max_length=10)] = ""
-    idempotency_key: Annotated[str, msgspec.Meta(max_length=255)] = ""
-    csrf: str = msgspec.field(name="_csrf", default="")
 
 
 def late_after_seconds(state: State) -> float:
@@ -159,33 +150,3 @@ class WorkController(Controller):
             db_session, staff, fulfilment_id, late_after_seconds=late_after_seconds(state)
         )
         return page("app/work_detail.html", staff, state, **context)
-
-    @post("/{fulfilment_id:uuid}/scan", opt={"content_types": FORM})
-    async def scan(
-        self,
-        request: Request[Any, Any, Any],
-        fulfilment_id: FromPath[uuid.UUID],
-        staff: SignedIn,
-        state: State,
-        db_session: DbSession,
-        data: URLEncodedBody[ScanForm],
-    ) -> Response[Any]:
-        """Count scanned units through the API's picking service: kept on the server, once
-        per form (a double Enter counts once). A wrong item or extra units are refused in
-        ``#feedback`` and count nothing."""
-        staff.here()
-
-        async def work() -> Rendered:
-            units = views.scan_units(data.quantity)
-            body = api_input(PickIn, code=data.code.strip(), quantity=units)
-            _, counted = await picking.count_scan(db_session, staff.principal, fulfilment_id, body)
-            context = await detail_context(
-                db_session,
-                staff,
-                fulfilment_id,
-                late_after_seconds=late_after_seconds(state),
-                last_scan=counted,
-            )
-            return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
-
-        return await submit_once(request, state, db_session, staff, work)

@@ -1,5 +1,5 @@
-"""The steps that change a fulfilment from the app: start picking, finish the pick (the
-API's ``pack``), ship, ready for pickup and short pick.
+"""The steps that change a fulfilment from the app: start picking, count a scan, finish
+the pick (the API's ``pack``), ship, ready for pickup and short pick.
 
 Each calls the service its ``/fulfilments/{id}/...`` route calls, with the session's
 principal, inside ``submit_once``: a double tap does the step once and shows the first
@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms.domain.errors import InvalidInput
 from oms.domain.picking import missing_picks
-from oms.fulfilment.schemas import ShipIn, ShortPickIn
-from oms.fulfilment.services import pickup, queue, shipping, short_pick, transitions
+from oms.fulfilment.schemas import PickIn, PickLine, ShipIn, ShortPickIn
+from oms.fulfilment.services import picking, pickup, queue, shipping, short_pick, transitions
 from oms.http.deps import DbSession
+from oms.web import work_views as views
 from oms.web.controllers.work import detail_context, late_after_seconds, stay_on
 from oms.web.forms import FORM, api_input
 from oms.web.once import Rendered, submit_once
@@ -35,6 +36,13 @@ T = TypeVar("T")
 
 
 class StepForm(msgspec.Struct, frozen=True):
+    idempotency_key: Key = ""
+    csrf: str = msgspec.field(name="_csrf", default="")
+
+
+class ScanForm(msgspec.Struct, frozen=True):
+    code: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    quantity: Annotated[str, msgspec.Meta(max_length=10)] = ""
     idempotency_key: Key = ""
     csrf: str = msgspec.field(name="_csrf", default="")
 
@@ -63,18 +71,21 @@ async def _step(
     staff: Staff,
     fulfilment_id: uuid.UUID,
     change: Callable[[], Awaitable[object]],
-    done: str,
+    done: str | None,
 ) -> Response[Any]:
+    """Run ``change`` once per form, then show the fulfilment with ``done`` (a scan's change
+    returns the line it counted, shown as the last scan)."""
     staff.here()
 
     async def work() -> Rendered:
-        await change()
+        changed = await change()
         context = await detail_context(
             db_session,
             staff,
             fulfilment_id,
             late_after_seconds=late_after_seconds(state),
             done=done,
+            last_scan=changed if isinstance(changed, PickLine) else None,
         )
         return Rendered("app/work_detail.html", context, headers=stay_on(fulfilment_id))
 
@@ -101,6 +112,28 @@ class WorkStepController(Controller):
         return await _step(
             request, state, db_session, staff, fulfilment_id, change, "Picking started."
         )
+
+    @post("/scan", opt={"content_types": FORM})
+    async def scan(
+        self,
+        request: Request[Any, Any, Any],
+        fulfilment_id: FromPath[uuid.UUID],
+        staff: SignedIn,
+        state: State,
+        db_session: DbSession,
+        data: URLEncodedBody[ScanForm],
+    ) -> Response[Any]:
+        """Count scanned units through the API's picking service: kept on the server, once
+        per form (a double Enter counts once). A wrong item or extra units are refused in
+        ``#feedback`` and count nothing."""
+
+        async def change() -> PickLine:
+            units = views.scan_units(data.quantity)
+            body = api_input(PickIn, code=data.code.strip(), quantity=units)
+            _, counted = await picking.count_scan(db_session, staff.principal, fulfilment_id, body)
+            return counted
+
+        return await _step(request, state, db_session, staff, fulfilment_id, change, None)
 
     @post("/finish-picking", opt={"content_types": FORM})
     async def finish_picking(
