@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, NoReturn, TypeAlias
 
 import msgspec
 from sqlalchemy import Row, text
@@ -115,10 +115,7 @@ async def retry_channel_event(
     channel_id = await _channel_id(session, principal, code)
     key = {"channel_id": channel_id, "id": event_id}
     if await session.scalar(_REOPEN, key) is None:
-        state = await session.scalar(_STATE, key)
-        if state is None:
-            raise NotFound("event not found", event_id=event_id)
-        raise InvalidState(f"only a failed event can be retried; this one is {state}")
+        await _not_failed(session, key, "retried")
     enqueue_after_commit(session, ApplyChannelEvent(event_id=event_id))
     return _out((await session.execute(_ONE, key)).one())
 
@@ -141,11 +138,17 @@ async def dismiss_channel_event(
     key = {"channel_id": channel_id, "id": event_id}
     note = f"dismissed by {principal.actor}: {data.reason}"
     if await session.scalar(_DISMISS, key | {"note": note}) is None:
-        state = await session.scalar(_STATE, key)
-        if state is None:
-            raise NotFound("event not found", event_id=event_id)
-        raise InvalidState(f"only a failed event can be dismissed; this one is {state}")
+        await _not_failed(session, key, "dismissed")
     return _out((await session.execute(_ONE, key)).one())
+
+
+async def _not_failed(session: AsyncSession, key: dict[str, int], done: str) -> NoReturn:
+    """Why an action on failed events found nothing to do: no such event (NotFound), or
+    it is in another state (InvalidState)."""
+    state = await session.scalar(_STATE, key)
+    if state is None:
+        raise NotFound("event not found", event_id=key["id"])
+    raise InvalidState(f"only a failed event can be {done}; this one is {state}")
 
 
 async def _channel_id(session: AsyncSession, principal: Principal, code: str) -> int:
