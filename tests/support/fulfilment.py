@@ -132,3 +132,10 @@ async def hold_of(world: World, fulfilment_id: str) -> dict[str, Any]:
         id=uuid.UUID(fulfilment_id),
     )
     return found[0] if found else {}
+
+
+async def picked(client: Client, headers: dict[str, str], fulfilment_id: str) -> dict[str, int]:
+    """What the API's pick list says is picked so far, by SKU."""
+    answer = await client.get(f"/fulfilments/{fulfilment_id}/pick-list", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return {line["sku"]: line["picked"] for line in answer.json()["lines"]}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from oms.db.models import Barcode, Location, Sku
-from tests.support.fulfilment import Client, advance, fulfilment, place, rows, step
+from tests.support.fulfilment import Client, advance, fulfilment, picked, place, rows, step
 from tests.support.world import World
 
 
@@ -33,12 +33,6 @@ async def _picking(
     return store, tent, stove, gtin, f, associate
 
 
-async def _picked(client: Client, headers: dict[str, str], f_id: str) -> dict[str, int]:
-    answer = await client.get(f"/fulfilments/{f_id}/pick-list", headers=headers)
-    assert answer.status_code == 200, answer.text
-    return {line["sku"]: line["picked"] for line in answer.json()["lines"]}
-
-
 async def test_scans_are_counted_on_their_lines_and_kept(client: Client, world: World) -> None:
     _, tent, stove, gtin, f, associate = await _picking(client, world)
 
@@ -53,7 +47,7 @@ async def test_scans_are_counted_on_their_lines_and_kept(client: Client, world: 
     assert (lines[tent.code]["picked"], lines[tent.code]["quantity"]) == (1, 2)
     assert (lines[stove.code]["picked"], lines[stove.code]["quantity"]) == (3, 3)
     # Read back by another request, as a reloaded page or another associate would.
-    assert await _picked(client, associate, f["id"]) == {tent.code: 1, stove.code: 3}
+    assert await picked(client, associate, f["id"]) == {tent.code: 1, stove.code: 3}
 
 
 @pytest.mark.parametrize(
@@ -74,7 +68,7 @@ async def test_a_wrong_item_or_extra_units_count_nothing(
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "invalid_input"
     assert message in refused.json()["detail"]
-    assert await _picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
+    assert await picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
 
 
 @pytest.mark.parametrize(
@@ -87,7 +81,7 @@ async def test_malformed_scans_are_400(client: Client, world: World, body: dict[
     refused = await step(client, associate, f["id"], "picks", body)
 
     assert refused.status_code == 400, refused.text
-    assert await _picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
+    assert await picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
 
 
 async def test_scans_count_only_while_picking(client: Client, world: World) -> None:
@@ -103,7 +97,7 @@ async def test_scans_count_only_while_picking(client: Client, world: World) -> N
 
     assert (early.status_code, late.status_code) == (409, 409)
     assert early.json()["code"] == "invalid_state"
-    assert await _picked(client, associate, f["id"]) == {sku.code: 0}
+    assert await picked(client, associate, f["id"]) == {sku.code: 0}
 
 
 async def test_another_store_and_other_roles_cannot_count(client: Client, world: World) -> None:
@@ -116,7 +110,7 @@ async def test_another_store_and_other_roles_cannot_count(client: Client, world:
 
     assert hidden.status_code == 404
     assert refused.status_code in (403, 404)
-    assert await _picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
+    assert await picked(client, associate, f["id"]) == {tent.code: 0, stove.code: 0}
 
 
 async def test_a_retried_scan_with_its_key_is_counted_once(client: Client, world: World) -> None:
@@ -128,7 +122,7 @@ async def test_a_retried_scan_with_its_key_is_counted_once(client: Client, world
 
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.headers["idempotent-replayed"] == "true"
-    assert await _picked(client, associate, f["id"]) == {tent.code: 1, stove.code: 0}
+    assert await picked(client, associate, f["id"]) == {tent.code: 1, stove.code: 0}
 
 
 async def test_many_scans_at_once_never_count_more_than_the_line(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support.fulfilment import event_kinds, get_order, rows
+from tests.support.fulfilment import event_kinds, get_order, picked, rows
 from tests.support.web import sign_in
 from tests.support.world import World
 from tests.web.api.fulfilment_screens import (
@@ -52,7 +52,10 @@ async def test_a_two_line_pickup_is_picked_by_scanning_and_put_on_the_shelf(
     assert refused.status_code == 422
     assert "is not on this pick list" in refused.text
     assert "invalid_input" in refused.text
-    assert await _picked(world, f_id) == {tent.code: 1, stove.code: 0}
+    assert await picked(world.client, await world.token("admin"), f_id) == {
+        tent.code: 1,
+        stove.code: 0,
+    }
     # More units than the line still needs are refused too.
     too_many = await submit(associate, page, f"{path}/scan", code=tent.code, quantity=2)
     assert too_many.status_code == 422
@@ -65,7 +68,10 @@ async def test_a_two_line_pickup_is_picked_by_scanning_and_put_on_the_shelf(
         data=form_fields(page.text, f"{path}/scan") | {"code": stove.code, "quantity": "1"},
     )
     assert replayed.headers.get("idempotent-replayed") == "true"
-    assert await _picked(world, f_id) == {tent.code: 2, stove.code: 1}
+    assert await picked(world.client, await world.token("admin"), f_id) == {
+        tent.code: 2,
+        stove.code: 1,
+    }
     # The count is kept: the page opened again (a reload, another tablet) shows it.
     page = await associate.get(path)
     assert "Finish picking" in page.text
@@ -87,13 +93,6 @@ async def test_a_two_line_pickup_is_picked_by_scanning_and_put_on_the_shelf(
         "fulfilment.packed",
         "fulfilment.ready_for_pickup",
     ]
-
-
-async def _picked(world: World, fulfilment_id: str) -> dict[str, int]:
-    """What the API's pick list says is picked, by SKU."""
-    admin = await world.token("admin")
-    pick = await world.client.get(f"/fulfilments/{fulfilment_id}/pick-list", headers=admin)
-    return {line["sku"]: line["picked"] for line in pick.json()["lines"]}
 
 
 async def test_the_pick_cannot_finish_before_every_unit_is_scanned(world: World) -> None:
