@@ -33,8 +33,8 @@ async def record_pick(
     session: AsyncSession, principal: Principal, fulfilment_id: uuid.UUID, data: PickIn
 ) -> PickList:
     """The pick list after counting ``data.quantity`` units of ``data.code``."""
-    counted, _ = await count_scan(session, principal, fulfilment_id, data)
-    return counted
+    after, _ = await count_scan(session, principal, fulfilment_id, data)
+    return after
 
 
 async def count_scan(
